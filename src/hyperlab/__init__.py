@@ -35,8 +35,8 @@ _LAZY: dict[str, str] = {
     "Run": "hyperlab.tracking.run",
     "RunInterrupted": "hyperlab.tracking.run",
     # query
-    "query": "hyperlab.query.frames",
-    "history": "hyperlab.query.frames",
+    "query": "hyperlab.querying.frames",
+    "history": "hyperlab.querying.frames",
     # space
     "ParamSpace": "hyperlab.space",
     "Uniform": "hyperlab.space",
@@ -73,7 +73,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from hyperlab.errors import HyperlabError
     from hyperlab.importers import load_hydra, load_hydra_run
-    from hyperlab.query.frames import history, query
+    from hyperlab.querying.frames import history, query
     from hyperlab.space import (
         Categorical,
         Fixed,

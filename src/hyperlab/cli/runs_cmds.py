@@ -19,14 +19,14 @@ def _select(
     sort: str | None,
     limit: int | None,
 ) -> tuple[Any, Any, Any]:
-    from hyperlab.query.selection import (
+    from hyperlab.querying.selection import (
         build_context,
         default_sort,
         refresh_states,
         select_ids,
         select_studies,
     )
-    from hyperlab.query.table import collect
+    from hyperlab.querying.table import collect
 
     store = obj.store()
     refresh_states(store)
@@ -160,7 +160,7 @@ def export_cmd(
 ) -> None:
     """Export runs matching EXPR (params, metric summaries, fields) to a file."""
     from hyperlab.errors import InvalidValueError
-    from hyperlab.query.frames import query
+    from hyperlab.querying.frames import query
 
     suffix = output.suffix.lower()
     if suffix not in {".csv", ".json", ".parquet"}:

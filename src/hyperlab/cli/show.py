@@ -15,7 +15,7 @@ ERROR_TAIL_LINES = 15
 
 def run_details(store: Store, run_id: int) -> dict[str, Any]:
     """Everything ``show`` displays, as plain data."""
-    from hyperlab.query.selection import refresh_states
+    from hyperlab.querying.selection import refresh_states
 
     refresh_states(store)
     record = store.get_run(run_id)

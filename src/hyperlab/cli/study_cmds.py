@@ -13,7 +13,7 @@ from hyperlab.cli.context import CliContext, format_option
 def studies_cmd(obj: CliContext, fmt: str) -> None:
     """List studies with their runs by state, best value and last activity."""
     from hyperlab.cli.render import render
-    from hyperlab.query.selection import refresh_states
+    from hyperlab.querying.selection import refresh_states
 
     store = obj.store()
     refresh_states(store)

@@ -185,7 +185,7 @@ class Study:
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """This study's runs as a DataFrame (see :func:`hyperlab.query`)."""
-        from hyperlab.query.frames import query
+        from hyperlab.querying.frames import query
 
         return query(
             expr,

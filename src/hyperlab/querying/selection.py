@@ -1,6 +1,6 @@
 """Which runs a query selects: studies in scope, names known to them, ids in SQL order.
 
-Used by both the pandas side (:mod:`hyperlab.query.frames`) and the CLI (which avoids pandas).
+Used by both the pandas side (:mod:`hyperlab.querying.frames`) and the CLI (which avoids pandas).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from hyperlab.errors import InvalidValueError, StoreError
-from hyperlab.query.compiler import QueryContext, compile_filter, compile_sort
-from hyperlab.query.parser import parse_filter, parse_sort
+from hyperlab.querying.compiler import QueryContext, compile_filter, compile_sort
+from hyperlab.querying.parser import parse_filter, parse_sort
 from hyperlab.store import Store, StudyRecord, open_store
 from hyperlab.store.schema import runs
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hyperlab.errors import InvalidValueError
-from hyperlab.query.compiler import QueryContext
-from hyperlab.query.selection import (
+from hyperlab.querying.compiler import QueryContext
+from hyperlab.querying.selection import (
     as_store,
     build_context,
     default_sort,
@@ -22,7 +22,7 @@ from hyperlab.query.selection import (
     select_ids,
     select_studies,
 )
-from hyperlab.query.table import collect
+from hyperlab.querying.table import collect
 from hyperlab.store import Store
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 The CLI must answer ``hyperlab ls`` in a fresh process in well under a second, and importing
 pandas alone costs about a third of that; so tables are plain columns of Python values, and
-:mod:`hyperlab.query.frames` turns them into DataFrames when Python users ask.
+:mod:`hyperlab.querying.frames` turns them into DataFrames when Python users ask.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hyperlab.query.compiler import QueryContext
+from hyperlab.querying.compiler import QueryContext
 from hyperlab.store import Store
 from hyperlab.store.schema import metrics, runs, studies, tags
 
