@@ -1,0 +1,67 @@
+"""Fixtures shared by the whole suite: an isolated environment and stores on both backends.
+
+Every test runs with a throwaway ``HOME`` and no ``HYPERLAB_STORE`` so that nothing a test does
+can reach the real home directory or a user's store. ``store_url`` is parametrized over SQLite
+and a throwaway PostgreSQL server (one per pytest worker, one fresh database per test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hyperlab.testing.postgres import PostgresServer, find_bindir
+from hyperlab.testing.services import service_missing
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("HYPERLAB_CAPTURE_GIT", "0")
+    monkeypatch.delenv("HYPERLAB_STORE", raising=False)
+    monkeypatch.delenv("HYPERLAB_RUN_ID", raising=False)
+    monkeypatch.delenv("HYPERLAB_RUN_DIR", raising=False)
+
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for this pytest worker, started from the installed binaries."""
+    if find_bindir() is None:
+        service_missing("PostgreSQL server binaries not found (apt-get install postgresql)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        service_missing("psycopg is not installed (pip install 'hyperlab[postgres]')")
+    try:
+        server = PostgresServer.start()
+    except RuntimeError as exc:
+        service_missing(f"could not start PostgreSQL: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty PostgreSQL database."""
+    return postgres_server.create_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite file store."""
+    return f"sqlite:///{tmp_path / 'store' / 'hyperlab.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store URL on each backend: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'hyperlab.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
