@@ -133,5 +133,7 @@ def test_studies_lists_counts_and_best(invoke: Invoke) -> None:
 
 def test_db_info_and_check(invoke: Invoke) -> None:
     info = invoke("db", "info")
-    assert "schema:    0001" in info.output and "up to date" in info.output
+    from hyperlab.store.schema import SCHEMA_REVISION
+
+    assert f"schema:    {SCHEMA_REVISION}" in info.output and "up to date" in info.output
     assert invoke("db", "check").output.strip() == "ok"

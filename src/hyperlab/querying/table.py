@@ -10,13 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
-import sqlalchemy as sa
-
 from hyperlab.querying.compiler import QueryContext
-from hyperlab.store import Store
-from hyperlab.store.schema import metrics, runs, studies, tags
+from hyperlab.store import Store, table_reads
 
 RUN_FIELDS = (
     "study",
@@ -31,8 +29,6 @@ RUN_FIELDS = (
     "host",
     "tags",
 )
-SUMMARY_VALUE = sa.func.coalesce(metrics.c.final, metrics.c.best, metrics.c.last)
-_CHUNK = 20_000
 
 
 @dataclass
@@ -63,85 +59,102 @@ class RunTable:
         return chosen
 
 
-def chunks(ids: list[int], size: int = _CHUNK) -> Iterable[list[int]]:
-    """Split an id list so that ``IN (...)`` lists stay within driver limits."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def _decode_params(texts: list[str]) -> list[dict[str, Any]]:
+    """Decode the params JSON of many runs; orjson parses floats about 3x faster than json."""
+    try:
+        import orjson
+    except ImportError:  # an optional accelerator: same result, slower
+        return [json.loads(text) for text in texts]
+    loads = orjson.loads
+    return [loads(text) for text in texts]
+
+
+def _scatter(n: int, positions: Iterable[int], values: Sequence[Any]) -> list[Any]:
+    """A column of ``n`` values with ``values`` placed at ``positions`` and None elsewhere."""
+    if n < 5000:  # small tables (the CLI) never pay for importing numpy
+        column: list[Any] = [None] * n
+        for i, value in zip(positions, values, strict=True):
+            column[i] = value
+        return column
+    import numpy as np
+
+    array = np.full(n, None, dtype=object)
+    array[np.fromiter(positions, dtype=np.intp, count=len(values))] = values
+    result: list[Any] = array.tolist()
+    return result
 
 
 def collect(store: Store, ids: Sequence[int], ctx: QueryContext) -> RunTable:
-    """Read runs, effective params and metric summaries of ``ids`` into a :class:`RunTable`."""
-    id_list = list(ids)
-    n = len(id_list)
-    position = {run_id: i for i, run_id in enumerate(id_list)}
+    """Read runs, effective params and metric summaries of ``ids`` into a :class:`RunTable`.
+
+    Runs deleted between selecting the ids and reading them are left out.
+    """
+    with store.read() as conn:
+        run_rows = table_reads.run_rows(conn, ids)
+        tag_rows = table_reads.tag_rows(conn, ids)
+        summaries = list(table_reads.summary_columns(conn, ids))
+    wanted = {run_id: i for i, run_id in enumerate(ids)}
+    ordered: list[Any] = [None] * len(ids)
+    for row in run_rows:
+        ordered[wanted[row[0]]] = row
+    ordered = [row for row in ordered if row is not None]
+    n = len(ordered)
+    id_list = [row[0] for row in ordered]
     table = RunTable(id_list)
     cols = table.columns
-    for name in RUN_FIELDS:
-        cols[name] = [None] * n
-    params_json: list[str] = ["{}"] * n
-    columns = [
-        runs.c.id,
-        studies.c.name,
-        studies.c.version,
-        runs.c.number,
-        runs.c.name,
-        runs.c.state,
-        runs.c.created_at,
-        runs.c.started_at,
-        runs.c.ended_at,
-        runs.c.host,
-        runs.c.params,
-    ]
+    if n:
+        (_, study, version, number, name, state, created, started, ended, host, params_json) = (
+            list(c) for c in zip(*ordered, strict=True)
+        )
+    else:
+        study = version = number = name = state = created = started = ended = host = []
+        params_json = []
+    position = {run_id: i for i, run_id in enumerate(id_list)}
     tag_lists: list[list[str]] = [[] for _ in range(n)]
-    metric_cols: dict[str, list[Any]] = {}
-    with store.read() as conn:
-        for chunk in chunks(id_list):
-            query = sa.select(*columns).join(studies, studies.c.id == runs.c.study_id)
-            for row in conn.execute(query.where(runs.c.id.in_(chunk))):
-                i = position[row[0]]
-                cols["study"][i] = row[1]
-                cols["version"][i] = row[2]
-                cols["number"][i] = row[3]
-                cols["name"][i] = row[4]
-                cols["state"][i] = row[5]
-                cols["created"][i] = row[6]
-                cols["started"][i] = row[7]
-                cols["ended"][i] = row[8]
-                cols["host"][i] = row[9]
-                params_json[i] = row[10]
-                if row[7] is not None and row[8] is not None:
-                    cols["duration"][i] = row[8] - row[7]
-            for run_id, tag in conn.execute(
-                sa.select(tags.c.run_id, tags.c.tag).where(tags.c.run_id.in_(chunk))
-            ):
-                tag_lists[position[run_id]].append(tag)
-            query_m = sa.select(metrics.c.run_id, metrics.c.key, SUMMARY_VALUE)
-            for run_id, key, value in conn.execute(
-                query_m.where(metrics.c.run_id.in_(chunk))
-            ):
-                column = metric_cols.get(key)
-                if column is None:
-                    column = metric_cols[key] = [None] * n
-                column[position[run_id]] = value
-    cols["tags"] = [sorted(t) for t in tag_lists]
-    param_cols: dict[str, list[Any]] = {}
-    loads = json.loads
-    for i, text in enumerate(params_json):
-        for key, value in loads(text).items():
-            column = param_cols.get(key)
-            if column is None:
-                column = param_cols[key] = [None] * n
-            column[i] = value
+    for run_id, tag in tag_rows:
+        if run_id in position:
+            tag_lists[position[run_id]].append(tag)
+    duration = [
+        None if s is None or e is None else e - s for s, e in zip(started, ended, strict=True)
+    ]
+    cols.update(
+        study=study, version=version, number=number, name=name, state=state, created=created,
+        started=started, ended=ended, duration=duration, host=host,
+        tags=[sorted(t) for t in tag_lists],
+    )  # fmt: skip
+    decoded = _decode_params(params_json)
+    first_keys = decoded[0].keys() if decoded else None
+    if first_keys and len(first_keys) > 1 and all(d.keys() == first_keys for d in decoded):
+        # Every run has the same params (the usual case): transpose in C.
+        names = list(first_keys)
+        param_cols = dict(
+            zip(names, map(list, zip(*map(itemgetter(*names), decoded))), strict=True)
+        )
+    else:
+        keys: dict[str, None] = {}
+        for d in decoded:
+            keys.update(dict.fromkeys(d))
+        param_cols = {key: [d.get(key) for d in decoded] for key in keys}
     for key, default in ctx.defaults.items():
         column = param_cols.setdefault(key, [None] * n)
-        marks = [False] * n
-        for i in range(n):
-            if column[i] is None:
-                column[i] = default
-                marks[i] = True
+        marks = [value is None for value in column]
+        if any(marks):
+            param_cols[key] = [default if m else v for v, m in zip(column, marks, strict=True)]
         table.defaulted[f"params.{key}"] = marks
     for key in sorted(param_cols):
         cols[f"params.{key}"] = param_cols[key]
+    found: dict[str, tuple[list[int], list[float | None]]] = {}
+    for key, run_ids, values in summaries:  # a key comes once per chunk of ids
+        places, kept = found.setdefault(key, ([], []))
+        if all(r in position for r in run_ids):
+            places.extend(map(position.__getitem__, run_ids))
+            kept.extend(values)
+        else:  # runs deleted meanwhile
+            for r, v in zip(run_ids, values, strict=True):
+                if r in position:
+                    places.append(position[r])
+                    kept.append(v)
+    metric_cols = {key: _scatter(n, places, kept) for key, (places, kept) in found.items()}
     order = list(ctx.directions)
     for key in sorted(
         metric_cols, key=lambda k: (k not in order, order.index(k) if k in order else 0, k)
