@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of hyperlab and its peers (``make bench``)."""
