@@ -94,7 +94,7 @@ def test_a_sigkilled_process_leaves_a_whole_store_and_a_lost_run(
     run_id = int(proc.stdout.readline())
     time.sleep(1.0)  # several flushes happen meanwhile
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)
     assert store.integrity_check() == []
     frame = hl.query(study="killed", store=store)
     assert frame.loc[run_id, "state"] == "lost"
@@ -123,7 +123,7 @@ def test_sigterm_marks_the_run_interrupted(store: Store, store_url: str) -> None
     run_id = int(proc.stdout.readline())
     time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
+    proc.communicate(timeout=30)
     assert proc.returncode != 0
     record = store.get_run(run_id)
     assert record.state == "interrupted"
