@@ -20,8 +20,11 @@ MODULES = ["bench_logging", "bench_query", "bench_cli", "bench_search", "bench_q
 
 def main(argv: list[str]) -> int:
     names = argv or MODULES
-    parts = [f"# Benchmark results\n\nMachine: {machine()}  \nDate: {time.strftime('%Y-%m-%d')}\n"
-             "Produced by `make bench` (hyperlab and peers in one process, same machine).\n"]  # fmt: skip
+    date = time.strftime("%Y-%m-%d")
+    parts = [
+        f"# Benchmark results\n\nMachine: {machine()}  \nDate: {date}\n"
+        "Produced by `make bench` (hyperlab and peers in one process, same machine).\n"
+    ]
     failed = 0
     for name in names:
         path = Path(__file__).parent / f"{name}.py"

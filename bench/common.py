@@ -45,6 +45,7 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
 
 def cold_command(argv: list[str], repeat: int = 5, env: dict[str, str] | None = None) -> float:
     """Median wall time of a fresh process running ``argv`` (output discarded)."""
+
     def once() -> None:
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        env={**os.environ, **(env or {})})  # fmt: skip

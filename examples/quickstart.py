@@ -2,7 +2,8 @@
 
 Trains scikit-learn's MLP on the digits dataset (it ships with scikit-learn, no download) for a
 few learning rates and layer sizes, logs a learning curve per epoch, then lists the runs best
-first, exactly as ``hyperlab ls`` would. Run it with ``make demo`` or ``python examples/quickstart.py``.
+first, exactly as ``hyperlab ls`` would. Run it with ``make demo`` or
+``python examples/quickstart.py``.
 """
 
 from __future__ import annotations

@@ -28,7 +28,6 @@ def _isolated_environment(
     monkeypatch.delenv("HYPERLAB_RUN_DIR", raising=False)
 
 
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for this pytest worker, started from the installed binaries."""
@@ -47,8 +46,12 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> str:
-    """A fresh, empty PostgreSQL database."""
+def postgres_url(
+    postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A fresh, empty PostgreSQL database (run directories go under the test's tmp_path)."""
+    # Without a SQLite file to sit beside, run directories would land in ./.hyperlab/runs.
+    monkeypatch.setenv("HYPERLAB_RUNS_DIR", str(tmp_path / "runs"))
     return postgres_server.create_database()
 
 
@@ -63,5 +66,5 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh store URL on each backend: SQLite, then PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store' / 'hyperlab.db'}"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.create_database()
+    url: str = request.getfixturevalue("postgres_url")
+    return url

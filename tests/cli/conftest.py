@@ -31,7 +31,8 @@ def seeded(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
                              tags=["baseline"] if optim == "sgd" else []) as run:
             for epoch in range(3):
                 run.log(step=epoch, val_acc=acc * (epoch + 1) / 3, loss=1 - acc)
-    with pytest.raises(RuntimeError), study.start_run(params={"lr": 1.0, "optim": {"name": "sgd"}}):
+    crashing = {"lr": 1.0, "optim": {"name": "sgd"}}
+    with pytest.raises(RuntimeError), study.start_run(params=crashing):
         raise RuntimeError("exploded")
     hl.study("other", store=store).record_run({"depth": 3}, final={"score": 1.0})
     yield store

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from hyperlab.store import Store
-from click.testing import Result
 
 Invoke = Callable[..., Result]
 

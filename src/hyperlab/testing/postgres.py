@@ -20,10 +20,12 @@ from pathlib import Path
 
 def find_bindir() -> Path | None:
     """The newest ``/usr/lib/postgresql/N/bin`` holding ``initdb`` and ``pg_ctl``, or ``None``."""
-    candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
-    )
+
+    def version(path: str) -> int:
+        name = Path(path).parent.parent.name
+        return int(name) if name.isdigit() else 0
+
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=version)
     if candidates:
         return Path(candidates[-1]).parent
     initdb = shutil.which("initdb")
@@ -93,7 +95,8 @@ class PostgresServer:
             "-w", "-t", "60", "-o", options, "start",
         )  # fmt: skip
         if started.returncode != 0:
-            log = (self.root / "log").read_text(errors="replace") if (self.root / "log").exists() else ""
+            log_file = self.root / "log"
+            log = log_file.read_text(errors="replace") if log_file.exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {started.stderr.strip()}\n{log[-2000:]}")
 
     @property

@@ -49,6 +49,13 @@ def find_binary(name: str) -> str | None:
     return None
 
 
+def _require(name: str) -> str:
+    found = find_binary(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed")
+    return found
+
+
 def missing_binaries(*, accounting: bool = True, torque: bool = False) -> list[str]:
     """Binaries needed for a cluster that are not installed (empty when all are present)."""
     names = list(DAEMONS)
@@ -180,9 +187,7 @@ class SlurmCluster:
         return "\n".join(parts)
 
 
-def start_slurm(
-    *, accounting: bool = True, cpus: int = 2, timeout_s: float = 120
-) -> SlurmCluster:
+def start_slurm(*, accounting: bool = True, cpus: int = 2, timeout_s: float = 120) -> SlurmCluster:
     """Start munge, (MariaDB + slurmdbd,) slurmctld and slurmd in a fresh directory.
 
     Args:
@@ -234,9 +239,7 @@ def _start(cluster: SlurmCluster, *, accounting: bool, cpus: int, timeout_s: flo
     if accounting:
         _start_accounting(cluster, socket_path, ports, timeout_s)
         cluster.accounting = True
-    ctld = find_binary("slurmctld")
-    slurmd = find_binary("slurmd")
-    assert ctld is not None and slurmd is not None
+    ctld, slurmd = _require("slurmctld"), _require("slurmd")
     cluster._spawn("slurmctld", [ctld, "-D", "-c", "-i", "-f", str(cluster.conf)])
     cluster._wait(
         "slurmctld to answer", lambda: cluster.run("scontrol", "ping").returncode == 0, timeout_s
@@ -259,9 +262,7 @@ def _start_munge(cluster: SlurmCluster, timeout_s: float) -> Path:
     munge_dir.mkdir(mode=0o711)
     user = pwd.getpwnam("munge") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
     key = munge_dir / "munge.key"
-    mungekey = find_binary("mungekey")
-    munged = find_binary("munged")
-    assert mungekey is not None and munged is not None
+    mungekey, munged = _require("mungekey"), _require("munged")
     subprocess.run([mungekey, "--create", "--keyfile", str(key)], check=True, capture_output=True)
     for path in (munge_dir, key):
         os.chown(path, user.pw_uid, user.pw_gid)
@@ -322,10 +323,8 @@ def _start_accounting(
 ) -> None:
     root = cluster.root
     data = root / "mysql"
-    install = find_binary("mariadb-install-db")
-    mariadbd = find_binary("mariadbd")
-    slurmdbd = find_binary("slurmdbd")
-    assert install is not None and mariadbd is not None and slurmdbd is not None
+    install, mariadbd = _require("mariadb-install-db"), _require("mariadbd")
+    slurmdbd = _require("slurmdbd")
     user = pwd.getpwuid(os.geteuid()).pw_name
     done = subprocess.run(
         [install, "--no-defaults", f"--datadir={data}", f"--user={user}",
@@ -368,3 +367,29 @@ def _start_accounting(
     dbd_conf.chmod(0o600)
     cluster._spawn("slurmdbd", [slurmdbd, "-D"])
     cluster._wait("slurmdbd", lambda: _port_open(ports["dbd"]), timeout_s)
+
+
+def cluster_for_tests() -> Iterator[SlurmCluster]:
+    """Body of a session fixture: one cluster per pytest process (xdist worker).
+
+    Skips the test locally with the reason when the binaries are missing or the cluster cannot
+    start; fails it when ``CI=true``. Use it as::
+
+        slurm_cluster = pytest.fixture(scope="session")(cluster_for_tests)
+    """
+    from hyperlab.testing.services import service_missing
+
+    missing = missing_binaries(accounting=True, torque=False)
+    if missing:
+        service_missing(
+            f"Slurm binaries missing: {', '.join(missing)} "
+            "(apt-get install slurm-wlm slurmdbd mariadb-server slurm-wlm-torque)"
+        )
+    try:
+        cluster = start_slurm()
+    except RuntimeError as err:
+        service_missing(f"could not start a single-node Slurm: {err}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
