@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Union
 
-Scalar = Union[None, bool, int, float, str]
+Scalar = None | bool | int | float | str
 """A literal value: ``null``, ``true``/``false``, a number or a string."""
 
 AGGREGATES = frozenset({"min", "max", "last", "best", "count", "final", "sum", "mean"})
@@ -50,7 +49,7 @@ class Call:
     pos: int = field(default=0, compare=False)
 
 
-Operand = Union[Literal, Name, Call]
+Operand = Literal | Name | Call
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class Or:
     items: tuple[Expr, ...]
 
 
-Expr = Union[Compare, Not, And, Or]
+Expr = Compare | Not | And | Or
 
 
 @dataclass(frozen=True)
