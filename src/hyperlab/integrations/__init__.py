@@ -1,0 +1,1 @@
+"""Integrations with other tools' run loops (Hydra: :mod:`hyperlab.integrations.hydra`)."""
