@@ -7,7 +7,7 @@ import operator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hyperlab.search.conditions import matches
+from hyperlab.querying.effective import matches
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
        "==": operator.eq, "!=": operator.ne}  # fmt: skip

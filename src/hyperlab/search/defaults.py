@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hyperlab.errors import StateError
-from hyperlab.search.conditions import matches, parse_condition
+from hyperlab.querying.effective import matches
+from hyperlab.querying.effective import param_condition as parse_condition
 from hyperlab.search.history import PastTrial, load_trials
 from hyperlab.store import FINISHED_STATES, RunState
 

@@ -71,7 +71,7 @@ def effective_params(
     ``base`` is the version being searched when the run belongs to another version: a run of an
     older version lacks a param added later, and behaved as that param's default.
     """
-    from hyperlab.search.conditions import matches
+    from hyperlab.querying.effective import matches
     from hyperlab.space.defaults import effective_params as apply
 
     declared = list(record.defaults)
