@@ -14,12 +14,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[plots,optimize]' scikit-learn
+	$(BIN)/pip install -q -e '.[plots,optimize,web]' scikit-learn
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	cd examples && HYPERLAB_STORE=sqlite:///$(CURDIR)/examples/.hyperlab/hyperlab.db \
-		../$(BIN)/python quickstart.py
+	cd examples && ../$(BIN)/python demo.py
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest -n 2 -q
