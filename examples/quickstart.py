@@ -58,13 +58,10 @@ def main() -> None:
         directions={"val_acc": "max", "val_loss": "min"},
         defaults={"alpha": 1e-4},
     )
-    study_runs = study.runs()
-    done = {(r["params.lr"], r["params.hidden"]) for _, r in study_runs.iterrows()
-            if r["state"] == "completed"} if len(study_runs) else set()
     for lr, hidden in itertools.product([1e-3, 1e-2, 1e-1], [16, 64]):
-        if (lr, hidden) in done:
-            continue  # hyperlab remembers: a configuration that already ran is not run again
         params = {"lr": lr, "hidden": hidden}
+        if study.find(params):
+            continue  # hyperlab remembers: a configuration that already ran is not run again
         with study.start_run(params=params, tags=["quickstart"]) as run:
             run.set_meta(dataset="sklearn-digits", preprocessing="standardize")
             train(run, lr=lr, hidden=hidden, alpha=1e-4)
