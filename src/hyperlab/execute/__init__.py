@@ -1,0 +1,1 @@
+"""Running things: commands, the queue and its workers, job templates and launchers."""
