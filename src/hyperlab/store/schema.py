@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0003"
 """The alembic revision this version of hyperlab expects (head of ``store/migrations``)."""
 
 studies = sa.Table(
@@ -145,6 +145,14 @@ metrics = sa.Table(
     sa.Column("final", sa.Double, nullable=True),  # set explicitly by run.set_summary()
 )
 
+# Walked in order by "best first" tables (migration 0003); see querying/selection.py.
+sa.Index(
+    "ix_metrics_key_summary",
+    metrics.c.key,
+    sa.func.coalesce(metrics.c.final, metrics.c.best, metrics.c.last),
+    metrics.c.run_id,
+)
+
 metric_chunks = sa.Table(
     "metric_chunks",
     metadata,
@@ -171,3 +179,31 @@ study_keys = sa.Table(
     sa.Column("kind", sa.String(8), primary_key=True),  # param | metric | meta
     sa.Column("key", sa.String(255), primary_key=True),
 )
+
+# What a launcher submitted (hl.submit): one row per job, linked to the run that tracks it.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "study_id", sa.Integer, sa.ForeignKey("studies.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("batch", sa.String(64), nullable=False),  # one hl.submit call
+    sa.Column("launcher", sa.String(16), nullable=False),  # local | slurm | torque
+    sa.Column("job_id", sa.String(64), nullable=False),  # scheduler id: 123, 123_4, 123.server
+    sa.Column("array_index", sa.Integer, nullable=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    # PENDING | RUNNING | COMPLETED | FAILED | CANCELLED | TIMEOUT | UNKNOWN
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("exit_code", sa.Integer, nullable=True),
+    sa.Column("node", sa.String(255), nullable=True),
+    sa.Column("runtime_s", sa.Double, nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("work_dir", sa.Text, nullable=False),  # the job's own directory
+    sa.Column("params", sa.Text, nullable=False, server_default="{}"),  # JSON, flat
+    sa.Column("submitted_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+sa.Index("ix_jobs_study", jobs.c.study_id, jobs.c.submitted_at)
+sa.Index("ix_jobs_launcher_job", jobs.c.launcher, jobs.c.job_id)
