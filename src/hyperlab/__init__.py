@@ -50,6 +50,25 @@ _LAZY: dict[str, str] = {
     # importers
     "load_hydra": "hyperlab.importers",
     "load_hydra_run": "hyperlab.importers",
+    "import_hydra": "hyperlab.importers",
+    # plots
+    "plot": "hyperlab.viz",
+    # execute: tracked commands, queue, workers
+    "worker": "hyperlab.execute.worker",
+    "queue": "hyperlab.execute.queueing",
+    "Queue": "hyperlab.execute.queueing",
+    "attach_run": "hyperlab.tracking.study",
+    # execute: job templates and launchers
+    "submit": "hyperlab.execute.launchers",
+    "job_status": "hyperlab.execute.launchers",
+    "job_output": "hyperlab.execute.launchers",
+    "job_metrics": "hyperlab.execute.launchers",
+    "cancel": "hyperlab.execute.launchers",
+    "wait_jobs": "hyperlab.execute.launchers",
+    "launch_workers": "hyperlab.execute.launchers",
+    # search
+    "optimize": "hyperlab.search",
+    "TrialPruned": "hyperlab.errors",
     # errors
     "HyperlabError": "hyperlab.errors",
 }
@@ -71,9 +90,21 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from hyperlab.errors import HyperlabError
-    from hyperlab.importers import load_hydra, load_hydra_run
+    from hyperlab.errors import HyperlabError, TrialPruned
+    from hyperlab.execute.launchers import (
+        cancel,
+        job_metrics,
+        job_output,
+        job_status,
+        launch_workers,
+        submit,
+        wait_jobs,
+    )
+    from hyperlab.execute.queueing import Queue, queue
+    from hyperlab.execute.worker import worker
+    from hyperlab.importers import import_hydra, load_hydra, load_hydra_run
     from hyperlab.querying.frames import history, query
+    from hyperlab.search import optimize
     from hyperlab.space import (
         Categorical,
         Fixed,
@@ -87,4 +118,5 @@ if TYPE_CHECKING:
     )
     from hyperlab.store import RunState, Store, open_store
     from hyperlab.tracking.run import Run, RunInterrupted
-    from hyperlab.tracking.study import Study, current_run, start_run, study
+    from hyperlab.tracking.study import Study, attach_run, current_run, start_run, study
+    from hyperlab.viz import plot

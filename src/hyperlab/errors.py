@@ -19,8 +19,11 @@ valid or how to fix it.
     │   └── QuerySyntaxError     with the text and a caret under the bad column
     ├── SpaceError               a parameter space or distribution is not valid (also a ValueError)
     ├── StateError               an operation is not allowed in the run's current state
+    ├── TrialPruned              raised in a run to end it in state ``pruned`` (not a failure)
+    ├── CheckpointError          a checkpoint is missing or corrupted (resume / fork)
     ├── ExecutionError           a command, worker or launcher failed
-    │   └── LauncherError
+    │   ├── LauncherError
+    │   └── TemplateError        a command template names an unknown placeholder
     └── ImportError_             an external folder could not be imported (hydra, ...)
 """
 
@@ -91,6 +94,18 @@ class StateError(HyperlabError):
     """An operation is not allowed in the current state of a run, queue or study."""
 
 
+class CheckpointError(HyperlabError):
+    """A checkpoint needed to resume or fork a run is missing or corrupted."""
+
+
+class TrialPruned(HyperlabError):  # noqa: N818 - the name users know from optuna
+    """Raise inside a run (``raise hl.TrialPruned()``) to end it in state ``pruned``.
+
+    A run's ``with`` block ends quietly on it: the run is marked ``pruned`` and the search (if
+    any) goes on with its next trial.
+    """
+
+
 class ExecutionError(HyperlabError):
     """A command, worker or launcher failed."""
 
@@ -99,5 +114,9 @@ class LauncherError(ExecutionError):
     """A job launcher (local, slurm, torque) could not submit, poll or cancel a job."""
 
 
-class ImportError_(HyperlabError):  # noqa: N801 - avoid shadowing the builtin ImportError
+class TemplateError(ExecutionError, ValueError):
+    """A command template cannot be filled: unknown placeholder or bad format."""
+
+
+class ImportError_(HyperlabError):  # noqa: N801, N818 - avoid shadowing the builtin ImportError
     """An external folder (Hydra output, ...) could not be imported."""

@@ -41,6 +41,11 @@ SETTINGS: Final[dict[str, Setting]] = {
     "heartbeat_interval_s": Setting(
         "HYPERLAB_HEARTBEAT_INTERVAL_S", "10", "How often a running run proves it is alive."
     ),
+    "run_id": Setting(
+        "HYPERLAB_RUN_ID",
+        None,
+        "Set by `hyperlab run` and workers in a tracked command: hl.current_run() attaches to it.",
+    ),
     "debug": Setting("HYPERLAB_DEBUG", "0", "Show full tracebacks in the CLI (1 to enable)."),
     "capture_git": Setting(
         "HYPERLAB_CAPTURE_GIT", "1", "Record git commit, branch and dirty diff (0 to disable)."

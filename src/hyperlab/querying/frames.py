@@ -38,6 +38,7 @@ def query(
     limit: int | None = None,
     columns: Sequence[str] | None = None,
     store: Store | str | Path | None = None,
+    group_by: str | None = None,
 ) -> pd.DataFrame:
     """Find runs with the query language and return them as a DataFrame.
 
@@ -52,11 +53,17 @@ def query(
         columns: Keep only these columns (short names like ``lr`` or full ones like
             ``params.lr``); the default keeps run fields, all params and all metrics.
         store: A store, URL, or None for the default store.
+        group_by: ``"config"``: one row per configuration (equal effective params, ``seed``
+            ignored) with each metric's mean, std, min, max and count (see
+            :func:`hyperlab.querying.configs.config_stats`); with ``columns``, only the chosen
+            params form the configuration.
 
     Returns:
         A DataFrame indexed by run id (``run_id``) with run fields, ``params.*`` (effective
         values: declared defaults fill in missing params) and ``metrics.*`` (summary values).
     """
+    if group_by is not None and group_by != "config":
+        raise InvalidValueError(f"group_by must be 'config' or None, got {group_by!r}")
     target = as_store(store)
     refresh_states(target)
     records = select_studies(target, study, version)
@@ -67,6 +74,10 @@ def query(
     frame = build_frame(target, ids, ctx)
     if columns:
         frame = frame[resolve_columns(frame, columns)]
+    if group_by == "config":
+        from hyperlab.querying.configs import config_stats
+
+        return config_stats(frame)
     return frame
 
 
@@ -87,14 +98,14 @@ def resolve_columns(frame: pd.DataFrame, columns: Iterable[str]) -> list[str]:
 
 def build_frame(store: Store, ids: Sequence[int], ctx: QueryContext) -> pd.DataFrame:
     """The DataFrame for these run ids, in the order given."""
+    import numpy as np
     import pandas as pd
 
     table = collect(store, ids, ctx)
     data: dict[str, Any] = {}
     for name, values in table.columns.items():
         if name in {"created", "started", "ended"}:
-            seconds = [float("nan") if v is None else v for v in values]
-            data[name] = pd.to_datetime(seconds, unit="s", utc=True)
+            data[name] = pd.to_datetime(np.array(values, dtype="float64"), unit="s", utc=True)
         elif name in {"study", "version", "name", "state", "host", "tags"}:
             data[name] = pd.array(values, dtype="object")
         elif name == "number":
@@ -102,20 +113,23 @@ def build_frame(store: Store, ids: Sequence[int], ctx: QueryContext) -> pd.DataF
         else:
             data[name] = _typed(values)
     index = pd.Index(list(table.ids), name="run_id", dtype="int64")
-    return pd.DataFrame(data, index=index)
+    return pd.DataFrame(data, index=index, copy=False)
 
 
 def _typed(values: list[Any]) -> Any:
     """A column with a numeric dtype when every value is a number (bools stay bool)."""
+    import numpy as np
     import pandas as pd
 
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, bool) for v in present):
+    kinds = set(map(type, values))  # one C-level pass instead of isinstance per value
+    kinds.discard(type(None))
+    if kinds == {bool}:
         return pd.array(values, dtype="boolean")
-    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+    if kinds == {int}:
         return pd.array(values, dtype="Int64")
-    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-        return pd.array([float("nan") if v is None else float(v) for v in values], dtype="float64")
+    if kinds and kinds <= {int, float}:
+        # None becomes NaN in a float64 array.
+        return np.array(values, dtype="float64")
     return pd.array(values, dtype="object")
 
 
@@ -124,6 +138,7 @@ def history(
     keys: str | Sequence[str] | None = None,
     *,
     store: Store | str | Path | None = None,
+    stitched: bool = False,
 ) -> pd.DataFrame:
     """Metric points of runs in long form: columns run_id, key, step, value, time.
 
@@ -132,6 +147,8 @@ def history(
             ``"mnist/3"`` / ``"last"``, a :class:`~hyperlab.tracking.run.Run`, or a list of those.
         keys: Metric keys to include (default: all).
         store: A store, URL, or None for the default store.
+        stitched: Put each run's ancestors' points up to each fork step in front of its own
+            (forks and extensions then show one continuous curve); adds ``source_run_id``.
     """
     import numpy as np
     import pandas as pd
@@ -139,6 +156,10 @@ def history(
     target = as_store(store)
     ids = resolve_run_ids(target, runs_)
     key_list = [keys] if isinstance(keys, str) else (list(keys) if keys is not None else None)
+    if stitched:
+        from hyperlab.querying.lineage import stitched_history
+
+        return stitched_history(target, ids, key_list)
     points = target.read_points(ids, key_list)
     order = {run_id: i for i, run_id in enumerate(ids)}
     points.sort(key=lambda p: (order[p.run_id], p.key))

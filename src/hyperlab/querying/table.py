@@ -128,7 +128,7 @@ def collect(store: Store, ids: Sequence[int], ctx: QueryContext) -> RunTable:
         # Every run has the same params (the usual case): transpose in C.
         names = list(first_keys)
         param_cols = dict(
-            zip(names, map(list, zip(*map(itemgetter(*names), decoded))), strict=True)
+            zip(names, map(list, zip(*map(itemgetter(*names), decoded), strict=True)), strict=True)
         )
     else:
         keys: dict[str, None] = {}
@@ -141,6 +141,12 @@ def collect(store: Store, ids: Sequence[int], ctx: QueryContext) -> RunTable:
         if any(marks):
             param_cols[key] = [default if m else v for v, m in zip(column, marks, strict=True)]
         table.defaulted[f"params.{key}"] = marks
+    if ctx.conditional_defaults:
+        from hyperlab.querying.effective import apply_conditional_columns
+
+        apply_conditional_columns(
+            param_cols, decoded, ctx.defaults, ctx.conditional_defaults, table.defaulted
+        )
     for key in sorted(param_cols):
         cols[f"params.{key}"] = param_cols[key]
     found: dict[str, tuple[list[int], list[float | None]]] = {}

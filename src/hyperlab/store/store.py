@@ -246,6 +246,16 @@ class Store:
         with self.read() as conn:
             return runs.resolve(conn, ref, study)
 
+    def run_dirs(self, study_id: int) -> list[tuple[int, str | None, str | None]]:
+        """``(run_id, run_dir, params_hash)`` of every run of a study (importers use it to
+        skip what they already imported)."""
+        from hyperlab.store.schema import runs as runs_table
+
+        query = sa.select(runs_table.c.id, runs_table.c.run_dir, runs_table.c.params_hash)
+        with self.read() as conn:
+            rows = conn.execute(query.where(runs_table.c.study_id == study_id)).all()
+        return [(int(r[0]), r[1], r[2]) for r in rows]
+
     def delete_runs(self, run_ids: Sequence[int]) -> int:
         """Delete runs with their metrics, params and tags (run directories stay on disk)."""
         with self.write() as conn:

@@ -17,12 +17,21 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
-from hyperlab.errors import InvalidValueError, StateError
+from hyperlab.errors import InvalidValueError, StateError, TrialPruned
 from hyperlab.store import codec
 from hyperlab.store.records import RunState
 from hyperlab.tracking import active
 
+# Imported for its side effect: the writer registers its atexit flush at import, and it must be
+# registered before this module's hook below, which therefore runs first (atexit is LIFO).
+from hyperlab.tracking import writer as _writer  # noqa: F401
+from hyperlab.tracking.suggest import SPACE_META_PREFIX, SuggestMixin
+
 if TYPE_CHECKING:
+    from hyperlab.space.distributions import Distribution
+    from hyperlab.tracking.checkpoints import Checkpoint
+    from hyperlab.tracking.lineage import ResumeInfo
+    from hyperlab.tracking.stage import Stage
     from hyperlab.tracking.study import Study
 
 _float = float
@@ -41,7 +50,7 @@ class RunInterrupted(BaseException):
         self.signum = signum
 
 
-class Run:
+class Run(SuggestMixin):
     """A live run. Create it with :meth:`Study.start_run` or :func:`hyperlab.start_run`.
 
     Use it as a context manager: leaving the block normally marks it ``completed``; an exception
@@ -65,6 +74,8 @@ class Run:
         self._notes: list[str] = []
         self._old_sigterm: Any = None
         self._dir: Path | None = None
+        self._resume_info: ResumeInfo | None = None
+        self._resume_known = False
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -145,9 +156,128 @@ class Run:
         self._notes.append(str(text))
         self.study.store.update_run(self.id, notes="\n".join(self._notes))
 
+    def _current_params(self) -> Mapping[str, Any]:
+        return self._params
+
+    def _record_suggestion(
+        self, name: str, value: Any, distribution: Distribution, *, new: bool
+    ) -> None:
+        """Store a suggested value as a param, its distribution as meta ``distribution.<name>``."""
+        if new:
+            self._params[name] = codec.to_jsonable(value)
+            self.study.store.merge_params(self.id, {name: self._params[name]})
+        text = codec.dumps(distribution.to_dict())  # JSON text: meta keeps it as one value
+        self.study.store.merge_meta(self.id, {SPACE_META_PREFIX + name: text})
+
     def flush(self) -> None:
         """Write buffered metric points now (normally done in the background)."""
         self._writer.flush()
+
+    # -- resume, fork, checkpoints, stages (see tracking/lineage.py, checkpoints.py, stage.py) --
+    @property
+    def resume_info(self) -> ResumeInfo | None:
+        """How this run continues earlier work (None for a fresh run).
+
+        Tells a resumed or forked run the parent, the step to continue from, the checkpoint to
+        load (verified intact) and the params that changed: see
+        :class:`~hyperlab.tracking.lineage.ResumeInfo`.
+
+        Raises:
+            CheckpointError: when the checkpoint to continue from is missing or corrupted.
+        """
+        if not self._resume_known:
+            from hyperlab.tracking.lineage import compute_resume_info
+
+            self._resume_info = compute_resume_info(self.study.store, self.id)
+            self._resume_known = True
+            info = self._resume_info
+            if info is not None and self._next_step == 0:
+                # A handle made elsewhere (a worker): log() without a step continues after it.
+                self._next_step = (
+                    info.start_step
+                    if info.step is not None
+                    else (0 if info.last_step is None else info.last_step + 1)
+                )
+        return self._resume_info
+
+    def checkpoint(self, source: str | Path | bytes, step: int) -> Checkpoint:
+        """Register a checkpoint (a file path to copy, or the bytes) taken at ``step``.
+
+        hyperlab never reads it: it keeps the file in ``run.dir/checkpoints/`` with a checksum,
+        so that a resume or fork can hand it back through :attr:`resume_info`.
+        """
+        from hyperlab.tracking.checkpoints import register
+
+        entry = register(self.id, self.dir, source, step)
+        self.set_meta(**{"checkpoint.step": entry.step})
+        return entry
+
+    @property
+    def checkpoints(self) -> list[Checkpoint]:
+        """The checkpoints this run registered, oldest step first."""
+        from hyperlab.tracking.checkpoints import list_checkpoints
+
+        return list_checkpoints(self.id, self.dir)
+
+    def stage(
+        self,
+        name: str,
+        depends_on: Iterable[str] = (),
+        version: str | int | None = None,
+        *,
+        cache_dir: str | Path | None = None,
+    ) -> Stage:
+        """A cached pipeline step keyed by ``name``, the listed params' values and ``version``.
+
+        ::
+
+            with run.stage("preprocess", depends_on=["norm"]) as stage:
+                data = stage.load() if stage.cached else stage.save(make_features())
+
+        Args:
+            name: The stage's name.
+            depends_on: Params whose effective values the output depends on.
+            version: A code version; change it when the stage's code changes.
+            cache_dir: Cache folder (default ``cache/`` beside the store's ``runs/``).
+        """
+        from hyperlab.tracking.stage import open_stage
+
+        return open_stage(self, name, list(depends_on), version, cache_dir)
+
+    def set_seed(self, seed: int | None = None) -> int:
+        """Seed random, numpy and torch and record the seed (see ``tracking/provenance.py``)."""
+        from hyperlab.tracking.provenance import set_seed
+
+        return set_seed(self, seed)
+
+    # -- define-by-run sampling and pruning (driven by hyperlab.search during a search) ----
+    _search: Any = None
+    """The search trial behind this run (a ``hyperlab.search.trial.TrialContext``) or None."""
+
+    # suggest, suggest_float, suggest_int, suggest_categorical, suggest_normal: see
+    # tracking/suggest.py (SuggestMixin); inside a search they ask ``_search.suggest``.
+
+    def report(self, value: float, step: int) -> None:
+        """Log an intermediate value of the searched metric at ``step`` for the pruner."""
+        hook = self._search_hook()
+        number = codec.coerce_metric(hook.metric, value)
+        self.log(step, **{hook.metric: number})
+        hook.report(number, _as_step(step))
+
+    def should_prune(self) -> bool:
+        """Whether this run is doing worse than the study's other learning curves so far.
+
+        Then end it with ``raise hl.TrialPruned()`` (state ``pruned``).
+        """
+        return bool(self._search_hook().should_prune())
+
+    def _search_hook(self) -> Any:
+        if self._search is None:
+            # A run started by hand gets a trial of its own; search sits above tracking.
+            from hyperlab.search.asktell import attach
+
+            self._search = attach(self)
+        return self._search
 
     # -- lifecycle ------------------------------------------------------------------------
     def _begin(self) -> None:
@@ -200,13 +330,17 @@ class Run:
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:
+    ) -> bool:
         if exc_type is None:
             self.finish(RunState.COMPLETED)
+        elif issubclass(exc_type, TrialPruned):
+            self.finish(RunState.PRUNED)
+            return True  # pruning ends the run; it is not an error
         elif issubclass(exc_type, (KeyboardInterrupt, RunInterrupted)):
             self.finish(RunState.INTERRUPTED, error=_format(exc_type, exc, tb))
         else:
             self.finish(RunState.FAILED, error=_format(exc_type, exc, tb))
+        return False
 
 
 def _as_step(step: Any) -> int:

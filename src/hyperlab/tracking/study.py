@@ -13,17 +13,21 @@ from hyperlab.store.ingest import Series
 from hyperlab.store.store import NewRun
 from hyperlab.tracking import capture
 from hyperlab.tracking.run import Run
+from hyperlab.tracking.search_methods import StudySearchMixin
 from hyperlab.tracking.writer import MetricWriter, writer_for
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from hyperlab.store import RunRecord
+    from hyperlab.tracking.extend import ExtendPlan
 
 
 def _as_store(store: Store | str | Path | None) -> Store:
     return store if isinstance(store, Store) else open_store(store)
 
 
-class Study:
+class Study(StudySearchMixin):
     """A named family of runs, with a version, metric directions and param defaults.
 
     Get one with :func:`hyperlab.study`; the same name and version always give the same study.
@@ -81,6 +85,7 @@ class Study:
         tags: Iterable[str] = (),
         notes: str | None = None,
         name: str | None = None,
+        run_dir: str | Path | None = None,
     ) -> Run:
         """Start a run (use it as a context manager).
 
@@ -89,6 +94,8 @@ class Study:
             tags: Labels to find the run by (``tags contains "baseline"``).
             notes: Free text.
             name: A human name for the run.
+            run_dir: The run's directory (``run.dir``), e.g. Hydra's output folder; default:
+                a folder per run under the store's runs directory.
 
         Returns:
             The running :class:`Run`.
@@ -97,6 +104,8 @@ class Study:
         now = time.time()
         fields = capture.run_fields()
         fields.update(started_at=now, heartbeat_at=now, notes=notes, name=name)
+        if run_dir is not None:
+            fields["run_dir"] = str(Path(run_dir).resolve())
         run_id, number = self.store.create_run(
             self.id,
             flat_params=flat,
@@ -106,6 +115,9 @@ class Study:
             fields=fields,
         )
         run = Run(self, run_id, number, flat)
+        run._resume_known = True  # a fresh run continues nothing
+        if run_dir is not None:
+            run._dir = Path(fields["run_dir"])
         if notes:
             run._notes.append(notes)
         if fields.get("git_dirty"):
@@ -176,6 +188,58 @@ class Study:
                 self.store.merge_meta(run_id, flat_meta)
         return ids
 
+    def adopt_run(self, run_id: int, number: int, params: Mapping[str, Any]) -> Run:
+        """Take charge of an existing run of this study whose row the caller already read
+        (a queue worker's claim): heartbeats, SIGTERM handling and the final state at exit,
+        like :meth:`start_run`, without reading the store again."""
+        run = Run(self, run_id, number, params)
+        run._begin()
+        return run
+
+    def enqueue(
+        self,
+        space_or_params: Any,
+        *,
+        command: str | None = None,
+        function: str | None = None,
+        repeats: int = 1,
+        priority: int = 0,
+        max_attempts: int = 3,
+        tags: Iterable[str] = (),
+    ) -> Any:
+        """Queue runs for workers (``hyperlab worker`` / :func:`hyperlab.worker`).
+
+        Configurations that already completed in this study (same effective params: defaults
+        applied) are skipped and counted; so are those already queued or running.
+
+        Args:
+            space_or_params: A params dict, a list of dicts, or a ParamSpace to iterate.
+            command: A command template, e.g. ``"python train.py --lr {lr} --bs {bs}"``; every
+                value is shell-quoted. Runs in the directory enqueue was called from.
+            function: ``"package.module:train"``, called with the params (and ``run=`` if it
+                takes one); a returned dict of numbers becomes summary metrics.
+            repeats: How many completed copies of each configuration are wanted.
+            priority: Higher runs first.
+            max_attempts: Claims a run gets when its workers die before it is ``lost``.
+            tags: Tags of the queued runs.
+
+        Returns:
+            An :class:`hyperlab.execute.queueing.EnqueueResult` (``run_ids``, ``queued``,
+            ``skipped_completed``, ``skipped_pending``).
+        """
+        from hyperlab.execute.queueing import enqueue
+
+        return enqueue(
+            self,
+            space_or_params,
+            command=command,
+            function=function,
+            repeats=repeats,
+            priority=priority,
+            max_attempts=max_attempts,
+            tags=list(tags),
+        )
+
     def runs(
         self,
         expr: str | None = None,
@@ -196,6 +260,75 @@ class Study:
             columns=columns,
             store=self.store,
         )
+
+    # -- resume, fork, extend (see tracking/lineage.py and tracking/extend.py) ---------------
+    def resume(self, run: Run | RunRecord | int | str) -> Run:
+        """Continue an interrupted, failed or lost run here, under the same run id.
+
+        :attr:`Run.resume_info` gives its latest checkpoint and the step to continue from.
+
+        Raises:
+            StateError: when the run is completed, running or queued.
+            CheckpointError: when its latest checkpoint is missing or corrupted.
+        """
+        from hyperlab.tracking.lineage import resume_run
+
+        return resume_run(self, run)
+
+    def fork(
+        self,
+        run: Run | RunRecord | int | str,
+        *,
+        step: int | None = None,
+        changes: Mapping[str, Any] | None = None,
+        tags: Iterable[str] = (),
+    ) -> Run:
+        """Start, in this study, a live run continuing ``run`` with params overlaid by ``changes``.
+
+        It continues from the parent's latest checkpoint at or before ``step`` (default: the
+        latest), named by :attr:`Run.resume_info`. A missing, corrupted or too late checkpoint
+        raises CheckpointError and creates nothing. See :mod:`hyperlab.tracking.lineage`.
+        """
+        from hyperlab.tracking.lineage import fork_run
+
+        return fork_run(self, run, step=step, changes=changes, tags=tags)
+
+    def enqueue_fork(
+        self,
+        run: Run | RunRecord | int | str,
+        *,
+        step: int | None = None,
+        changes: Mapping[str, Any] | None = None,
+        tags: Iterable[str] = (),
+    ) -> int:
+        """Like :meth:`fork`, but create the fork ``queued`` (copying the parent's queue spec)."""
+        from hyperlab.tracking.lineage import enqueue_fork
+
+        return enqueue_fork(self, run, step=step, changes=changes, tags=tags)
+
+    def open_run(self, run: Run | RunRecord | int | str) -> Run:
+        """Execute a queued run (a queued fork, extension or reproduction) in this process."""
+        from hyperlab.tracking.lineage import open_run
+
+        return open_run(self, run)
+
+    def extend(
+        self,
+        expr: str | None = None,
+        budget_param: str = "epochs",
+        target: float = 0,
+        *,
+        changes: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> list[ExtendPlan]:
+        """Queue forks bringing each matching configuration's budget up to ``target``.
+
+        Each configuration's completed run with the largest budget not above the target is
+        forked from its last checkpoint (see :mod:`hyperlab.tracking.extend`).
+        """
+        from hyperlab.tracking.extend import extend_runs
+
+        return extend_runs(self, expr, budget_param, target, changes=changes, dry_run=dry_run)
 
 
 def _new_run(item: Mapping[str, Any]) -> tuple[NewRun, dict[str, Any]]:
@@ -308,14 +441,65 @@ def start_run(
     notes: str | None = None,
     name: str | None = None,
     store: Store | str | Path | None = None,
+    run_dir: str | Path | None = None,
 ) -> Run:
     """Shortcut for ``hl.study(study).start_run(...)``."""
     target = study if isinstance(study, Study) else _get_study(study, store=store)
-    return target.start_run(params, tags=tags, notes=notes, name=name)
+    return target.start_run(params, tags=tags, notes=notes, name=name, run_dir=run_dir)
 
 
 def current_run() -> Run | None:
-    """The innermost run open in this process (None outside a run)."""
+    """The innermost run open in this process (None outside a run).
+
+    Inside a command tracked by ``hyperlab run`` or a queue worker (``HYPERLAB_RUN_ID`` and
+    ``HYPERLAB_STORE`` set), this is the command's own run: metrics logged here land in the
+    same run, and the parent process still decides its final state.
+    """
+    from hyperlab import settings
     from hyperlab.tracking import active
 
-    return active.current()
+    run = active.current()
+    if run is not None:
+        return run
+    run_id = settings.get_setting("run_id")
+    if not run_id:
+        return None
+    if not run_id.strip().isdigit():
+        raise InvalidValueError(f"HYPERLAB_RUN_ID={run_id!r} is not a run id (a number)")
+    return attach_run(int(run_id), own=False)
+
+
+_ATTACHED: dict[tuple[str, int], Run] = {}
+
+
+def attach_run(
+    run_id: int, *, store: Store | str | Path | None = None, own: bool = True
+) -> Run:
+    """A :class:`Run` handle on an existing run (a queued run a worker claimed, or the run of
+    the command this process runs in).
+
+    Args:
+        run_id: The run's id.
+        store: A :class:`Store`, a URL, or None for the default store (``HYPERLAB_STORE``).
+        own: Take charge of the run like :meth:`Study.start_run` does (heartbeats, SIGTERM
+            handling, final state at exit). With ``own=False`` the handle only logs; whoever
+            started the run records its end. Handles with ``own=False`` are shared per process.
+
+    Returns:
+        The run handle.
+    """
+    target = _as_store(store)
+    key = (target.url, run_id)
+    if not own and key in _ATTACHED:
+        return _ATTACHED[key]
+    record = target.get_run(run_id)
+    owner = Study(target, target.study_by_id(record.study_id))
+    run = Run(owner, run_id, record.number, record.params)
+    if record.run_dir:
+        run._dir = Path(record.run_dir)
+    if own:
+        run._begin()
+    else:
+        owner._writer().register(run_id, owner.directions)
+        _ATTACHED[key] = run
+    return run
