@@ -22,7 +22,7 @@ from hyperlab.querying.selection import (
     select_ids,
     select_studies,
 )
-from hyperlab.querying.table import collect
+from hyperlab.querying.table import bulk_allocation, collect
 from hyperlab.store import Store
 
 if TYPE_CHECKING:
@@ -70,8 +70,9 @@ def query(
     if not records:
         return build_frame(target, [], QueryContext(frozenset(), frozenset(), frozenset(), {}, {}))
     ctx = build_context(target, records)
-    ids = select_ids(target, expr, records, ctx, sort or default_sort(records), limit)
-    frame = build_frame(target, ids, ctx)
+    with bulk_allocation():
+        ids = select_ids(target, expr, records, ctx, sort or default_sort(records), limit)
+        frame = build_frame(target, ids, ctx)
     if columns:
         frame = frame[resolve_columns(frame, columns)]
     if group_by == "config":
