@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from hyperlab.errors import InvalidValueError, RunNotFoundError
 from hyperlab.store import codec, rawsql, reads
 from hyperlab.store import studies as study_rows
-from hyperlab.store.records import RunRecord, RunState
+from hyperlab.store.records import RunRecord, RunState, StudyRecord
 from hyperlab.store.schema import meta, metrics, params, runs, studies, tags
 
 _JSON_FIELDS = ("env", "params", "meta", "changes", "spec")
@@ -201,14 +201,14 @@ def resolve(conn: sa.Connection, ref: str | int, study: str | None = None) -> in
         return int(found)
     if text in {"last", "best"}:
         query = sa.select(runs.c.id)
-        record = None
+        scoped: StudyRecord | None = None
         if study is not None:
-            record = study_rows.get(conn, study.split("@")[0], _version_of(study))
-            query = query.where(runs.c.study_id == record.id)
+            scoped = study_rows.get(conn, study.split("@")[0], _version_of(study))
+            query = query.where(runs.c.study_id == scoped.id)
         if text == "last":
             found = conn.execute(query.order_by(runs.c.id.desc()).limit(1)).scalar()
         else:
-            found = _best(conn, record)
+            found = _best(conn, scoped)
         if found is None:
             scope = f" in study {study!r}" if study else ""
             raise RunNotFoundError(f"no run{scope} to be {text!r}")
