@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.common import Report, machine
 
 MODULES = ["bench_logging", "bench_query", "bench_cli", "bench_search", "bench_queue",
-           "bench_hydra", "bench_space"]  # fmt: skip
+           "bench_hydra", "bench_space", "bench_dashboard"]  # fmt: skip
 
 
 def main(argv: list[str]) -> int:

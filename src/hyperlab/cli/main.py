@@ -45,9 +45,37 @@ def cli(ctx: click.Context, store_url: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from hyperlab.cli import db_cmds, runs_cmds, study_cmds
+    from hyperlab.cli import (
+        db_cmds,
+        defaults_cmds,
+        exec_cmds,
+        import_cmds,
+        jobs_cmds,
+        plot_cmds,
+        queue_cmds,
+        resume_cmds,
+        runs_cmds,
+        search_cmds,
+        study_cmds,
+        sweep_cmds,
+        ui_cmds,
+    )
 
-    for module in (runs_cmds, study_cmds, db_cmds):
+    for module in (
+        runs_cmds,
+        study_cmds,
+        db_cmds,
+        exec_cmds,
+        queue_cmds,
+        resume_cmds,
+        search_cmds,
+        plot_cmds,
+        ui_cmds,
+        jobs_cmds,
+        import_cmds,
+        defaults_cmds,
+        sweep_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -73,7 +73,7 @@ def show_run(store: Store, run_id: int, fmt: str) -> None:
         for key, summary in details["metrics"].items():
             click.echo(f"metric,{_csv(key)},{_csv(summary['value'])}")
         return
-    _print_rich(details)
+    _print_rich(details, _sparklines(store, run_id))
 
 
 def _json(details: dict[str, Any]) -> str:
@@ -92,7 +92,17 @@ def _csv(value: Any) -> str:
     return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
 
 
-def _print_rich(details: dict[str, Any]) -> None:
+def _sparklines(store: Store, run_id: int) -> dict[str, str]:
+    """A small terminal sketch of each metric's curve (empty for single-value metrics)."""
+    from hyperlab.viz.series import sparkline
+
+    return {
+        p.key: sparkline(p.values.tolist(), width=16) if len(p.values) > 1 else ""
+        for p in store.read_points([run_id])
+    }
+
+
+def _print_rich(details: dict[str, Any], sparks: dict[str, str] | None = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -145,8 +155,9 @@ def _print_rich(details: dict[str, Any]) -> None:
         out.print(meta)
     if details["metrics"]:
         metrics = Table(title="metrics", title_justify="left", header_style="bold")
-        for column in ("name", "value", "last", "min", "max", "best", "best step", "count"):
-            metrics.add_column(column, justify="left" if column == "name" else "right")
+        columns = ("name", "value", "last", "min", "max", "best", "best step", "count", "curve")
+        for column in columns:
+            metrics.add_column(column, justify="left" if column in ("name", "curve") else "right")
         for key, s in details["metrics"].items():
             metrics.add_row(
                 Text(key),
@@ -154,6 +165,7 @@ def _print_rich(details: dict[str, Any]) -> None:
                     Text(human(s[c]))
                     for c in ("value", "last", "min", "max", "best", "best_step", "count")
                 ),
+                Text((sparks or {}).get(key, ""), style="cyan"),
             )
         out.print(metrics)
     if details["error"]:
