@@ -11,9 +11,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from hyperlab.testing.postgres import PostgresServer, find_bindir
-from hyperlab.testing.services import service_missing
+from hyperlab.testing.services import in_ci, service_missing
+
+# CI replays the same examples on every run (derandomize): a property test may find a new bug
+# locally, where examples are random, but it never turns CI red at random. No deadlines: the
+# machines are shared and the first example of a test pays for imports.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if in_ci() else "dev")
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hyperlab.importers.hydra_config import load_yaml, parse_overrides
@@ -102,6 +102,7 @@ overrides = st.lists(
 
 @settings(max_examples=200, deadline=None)
 @given(overrides)
+@example(["0\xa0"])  # a trailing no-break space is part of the value for YAML
 def test_overrides_reader_agrees_with_yaml(items: list[str]) -> None:
     text = yaml.safe_dump(items, default_flow_style=False, allow_unicode=True)
     expected = yaml.safe_load(text) or []

@@ -88,7 +88,7 @@ def parse_overrides(text: str) -> list[str]:
         match = _PLAIN_OVERRIDE.match(line)
         if match is None or ": " in line or line.endswith(":"):
             break
-        fast.append(match.group(1).rstrip())
+        fast.append(match.group(1).rstrip(" \t"))  # YAML strips only spaces and tabs
     else:
         return fast
     data = load_yaml(text)

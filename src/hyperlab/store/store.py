@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from hyperlab import settings
-from hyperlab.errors import HyperlabError, IntegrityError, StoreError
+from hyperlab.errors import HyperlabError, IntegrityError, InvalidValueError, StoreError
 from hyperlab.store import engine as engines
 from hyperlab.store import ingest, migrate, reads, runs, studies
 from hyperlab.store.records import RunRecord, RunState, StudyRecord
@@ -88,6 +88,10 @@ class Store:
                 f"cannot use the store at {self.safe_url}: {err.orig}; check that the server "
                 "is running and the URL is right"
             ) from err
+        except sa_exc.DataError as err:
+            # A value the database cannot hold (NUL in PostgreSQL text, out-of-range numbers):
+            # bad input, not a broken store.
+            raise InvalidValueError(f"store {self.safe_url} refused a value: {err.orig}") from err
         except sa_exc.DBAPIError as err:
             raise StoreError(f"store {self.safe_url}: {err.orig}") from err
 

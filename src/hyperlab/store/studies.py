@@ -57,6 +57,9 @@ def get_or_create(
     """
     if not name or not isinstance(name, str):
         raise InvalidValueError(f"a study needs a non-empty name, got {name!r}")
+    if "\x00" in name or (version and "\x00" in version):
+        # PostgreSQL text cannot hold NUL; refuse it on every backend alike.
+        raise InvalidValueError(f"a study name or version cannot contain NUL, got {name!r}")
     dirs = validate_directions(directions)
     flat_defaults = codec.flatten(defaults or {})
     row = conn.execute(
@@ -108,7 +111,9 @@ def get(conn: sa.Connection, name: str, version: str | None = None) -> StudyReco
     query = sa.select(studies).where(studies.c.name == name)
     if version is not None:
         query = query.where(studies.c.version == version)
-    row = conn.execute(query.order_by(studies.c.id.desc()).limit(1)).first()
+    # No study name holds NUL (see get_or_create), and PostgreSQL rejects it in a query.
+    has_nul = "\x00" in name or (version is not None and "\x00" in version)
+    row = None if has_nul else conn.execute(query.order_by(studies.c.id.desc()).limit(1)).first()
     if row is None:
         known = [r.name for r in conn.execute(sa.select(studies.c.name).distinct())]
         what = f"{name!r}" + (f" version {version!r}" if version is not None else "")
