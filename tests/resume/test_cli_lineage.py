@@ -74,6 +74,28 @@ def test_lineage_query_columns(store: Store) -> None:
         assert ids(LINEAGE_COLUMNS["fork_step"] == 2) == [grandchild]
 
 
+def test_lineage_names_in_the_query_language_and_the_runs_table(
+    store: Store, store_url: str
+) -> None:
+    root, child, grandchild, sibling = _chain(store)
+
+    def ids(expr: str) -> list[int]:
+        return sorted(hl.query(expr, study="cur", store=store).index.tolist())
+
+    assert ids("is_fork == true") == [child, grandchild, sibling]
+    assert ids("is_fork == false") == [root]
+    assert ids(f"root == {root} and parent != {root}") == [root, grandchild]
+    assert ids("fork_step == 2") == [grandchild]
+    assert ids(f"parent == {child}") == [grandchild]
+    frame = hl.query(study="cur", store=store)
+    assert frame.loc[grandchild, "parent"] == child
+    assert frame["parent"].isna()[root]
+    table = _invoke(store_url, "ls", "--study", "cur", "--format", "json").output
+    rows = {row["run"]: row for row in json.loads(table)}
+    assert rows["cur/3"]["parent"] == child
+    assert rows["cur/1"]["parent"] is None
+
+
 def test_fork_and_extend_commands_queue_runs(store: Store, store_url: str) -> None:
     study = hl.study("cli", store=store)
     for epochs in (2, 4):

@@ -87,7 +87,9 @@ def ls_cmd(
         chosen = _resolve(table.columns, [c.strip() for c in columns.split(",") if c.strip()])
     else:
         params = table.param_columns if all_params else table.varying(table.param_columns)
-        chosen = ["state", *params, *table.metric_columns, "tags", "started", "duration"]
+        # Forks and resumed chains show their parent run id (lineage at a glance).
+        lineage = ["parent"] if any(p is not None for p in table.columns["parent"]) else []
+        chosen = ["state", *lineage, *params, *table.metric_columns, "tags", "started", "duration"]
     headers = ["run", *[_short(c) for c in chosen]]
     refs = [
         f"{s}/{n}" for s, n in zip(table.columns["study"], table.columns["number"], strict=True)

@@ -35,6 +35,7 @@ from hyperlab.querying.ast import (
     SortKey,
     operand_text,
 )
+from hyperlab.querying.lineage import LINEAGE_COLUMNS
 from hyperlab.querying.names import RUN_FIELD_TYPES, QueryContext, Resolved, resolve
 from hyperlab.store.codec import dumps, project
 from hyperlab.store.records import RunState
@@ -235,8 +236,8 @@ def field_expr(name: str) -> Any:
         return runs.c[f"{name}_at"]
     if name == "duration":
         return runs.c.ended_at - runs.c.started_at
-    if name == "parent":
-        return runs.c.parent_run_id
+    if name in LINEAGE_COLUMNS:
+        return LINEAGE_COLUMNS[name]
     return runs.c[name]
 
 

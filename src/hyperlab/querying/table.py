@@ -29,6 +29,7 @@ RUN_FIELDS = (
     "ended",
     "duration",
     "host",
+    "parent",
     "tags",
 )
 
@@ -121,11 +122,10 @@ def collect(store: Store, ids: Sequence[int], ctx: QueryContext) -> RunTable:
     table = RunTable(id_list)
     cols = table.columns
     if n:
-        (_, study, version, number, name, state, created, started, ended, host, params_json) = (
-            list(c) for c in zip(*ordered, strict=True)
-        )
+        (_, study, version, number, name, state, created, started, ended, host, parent,
+         params_json) = (list(c) for c in zip(*ordered, strict=True))  # fmt: skip
     else:
-        study = version = number = name = state = created = started = ended = host = []
+        study = version = number = name = state = created = started = ended = host = parent = []
         params_json = []
     position = {run_id: i for i, run_id in enumerate(id_list)}
     tag_lists: list[list[str]] = [[] for _ in range(n)]
@@ -137,7 +137,7 @@ def collect(store: Store, ids: Sequence[int], ctx: QueryContext) -> RunTable:
     ]
     cols.update(
         study=study, version=version, number=number, name=name, state=state, created=created,
-        started=started, ended=ended, duration=duration, host=host,
+        started=started, ended=ended, duration=duration, host=host, parent=parent,
         tags=[sorted(t) for t in tag_lists],
     )  # fmt: skip
     decoded = _decode_params(params_json)

@@ -22,7 +22,7 @@ CHUNK = 20_000
 
 RUN_COLUMNS = (
     "r.id, s.name, s.version, r.number, r.name, r.state, r.created_at, r.started_at, "
-    "r.ended_at, r.host, r.params"
+    "r.ended_at, r.host, r.parent_run_id, r.params"
 )
 """What :func:`run_rows` returns per run, in this order."""
 
