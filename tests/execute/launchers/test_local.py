@@ -119,6 +119,20 @@ def test_job_sees_its_run_and_metrics_missing_are_reported(
     assert metrics["metrics_error"][0] == "no metrics file"
 
 
+def test_a_metrics_table_with_its_own_step_column_keeps_its_steps(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    jobs = hl.submit(
+        "printf 'step loss\\n0 0.5\\n5 {a}\\n' > {job_name}.metrics\n", "m{a}", {"a": [0.25]},
+        work_dir=tmp_path / "w", store=sqlite_url,
+    )  # fmt: skip
+    hl.wait_jobs(jobs, timeout_s=DEADLINE_S, poll_s=0.2)
+    metrics = hl.job_metrics(jobs)
+    assert metrics["step"].tolist() == [0, 5]
+    assert metrics["loss"].tolist() == [0.5, 0.25]
+    assert metrics["metrics_error"].isna().all()
+
+
 def test_cancel_stops_running_and_pending_jobs(tmp_path: Path, sqlite_url: str) -> None:
     started = tmp_path / "started"
     jobs = hl.submit(

@@ -109,7 +109,8 @@ def job_metrics(jobs: JobsArg = None, *, store: Store | str | Path | None = None
             else:
                 error = None
             table = table.reset_index(drop=True)
-            table.insert(0, "step", range(len(table)))
+            if "step" not in table.columns:  # a table may carry its own step column
+                table.insert(0, "step", range(len(table)))
             for key, value in reversed(list(base.items())):
                 if key not in table.columns:
                     table.insert(0, key, [value] * len(table))
