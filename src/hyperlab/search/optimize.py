@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hyperlab.errors import InvalidValueError
+from hyperlab.search.history import effective_params
 from hyperlab.search.session import Proposal, SearchSession
 from hyperlab.search.trial import TrialContext, objective_values
 from hyperlab.store import RunState, Store
@@ -126,7 +127,11 @@ def _run_once(
     run._search = TrialContext(session, proposal, pruning=pruning)
     values: list[float] | None = None
     with run:
-        result = objective(run) if wants_run else objective(dict(params))
+        if wants_run:
+            result = objective(run)
+        else:
+            # The model code sees the effective configuration: declared defaults included.
+            result = objective(effective_params(session.study.record, params))
         if result is None and wants_run:
             run.flush()
             summaries = session.study.store.metric_summaries(run.id)
