@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "worker": "hyperlab.execute.worker",
     "queue": "hyperlab.execute.queueing",
     "Queue": "hyperlab.execute.queueing",
+    "sweep": "hyperlab.execute.sweep",
     "attach_run": "hyperlab.tracking.study",
     # execute: job templates and launchers
     "submit": "hyperlab.execute.launchers",
@@ -101,6 +102,7 @@ if TYPE_CHECKING:
         wait_jobs,
     )
     from hyperlab.execute.queueing import Queue, queue
+    from hyperlab.execute.sweep import sweep
     from hyperlab.execute.worker import worker
     from hyperlab.importers import import_hydra, load_hydra, load_hydra_run
     from hyperlab.querying.frames import history, query

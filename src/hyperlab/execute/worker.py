@@ -29,6 +29,7 @@ from types import FrameType
 from typing import Any
 
 from hyperlab.errors import ExecutionError, InvalidValueError
+from hyperlab.execute.queue_search import needs_suggestion, suggest_params
 from hyperlab.execute.queueing import effective
 from hyperlab.execute.runner import execute_command
 from hyperlab.execute.templates import needs_shell, render_command
@@ -315,6 +316,16 @@ class Worker:
         return cached[1]
 
     def _run_spec(self, claimed: q.Claim, lost: threading.Event) -> RunState:
+        if needs_suggestion(claimed.spec, claimed.params):
+            # A queued search: its sampler chooses now, seeing every run finished so far.
+            try:
+                claimed = suggest_params(self.store, self._study(claimed.study_id), claimed)
+            except Exception as exc:
+                failed = self._study(claimed.study_id).adopt_run(
+                    claimed.run_id, claimed.number, {}
+                )
+                failed.finish(RunState.FAILED, error=_format(exc), wait=True)
+                return RunState.FAILED
         run = self._study(claimed.study_id).adopt_run(
             claimed.run_id, claimed.number, claimed.params
         )

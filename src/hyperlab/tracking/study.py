@@ -240,6 +240,63 @@ class Study(StudySearchMixin):
             tags=list(tags),
         )
 
+    def enqueue_search(
+        self,
+        space: Any,
+        *,
+        n: int | None = None,
+        sampler: str = "tpe",
+        command: str | None = None,
+        function: str | None = None,
+        metric: str | Sequence[str] | None = None,
+        direction: str | Sequence[str] | None = None,
+        seed: int | None = None,
+        priority: int = 0,
+        max_attempts: int = 3,
+        tags: Iterable[str] = (),
+    ) -> Any:
+        """Queue a search for workers; a model-based sampler chooses when a worker claims.
+
+        With ``sampler="tpe"`` (or ``cmaes``, ``gp``, ``nsga2``) this queues ``n`` placeholder
+        runs; each gets its params from the sampler when a worker claims it, so every
+        suggestion is informed by all runs finished so far (by any worker), and never repeats a
+        completed, queued or running configuration. ``"grid"`` and ``"random"`` choose every
+        point now (like :meth:`enqueue`).
+
+        Args:
+            space: A ParamSpace, a dict of ranges, or the text form
+                (``"lr=loguniform(1e-5,1e-1) bs=[16,32]"``).
+            n: How many runs (default: the whole grid / every distinct point).
+            sampler: ``grid``, ``random``, ``tpe``, ``cmaes``, ``gp`` or ``nsga2``.
+            command: A command template (see :meth:`enqueue`).
+            function: ``"package.module:train"`` (see :meth:`enqueue`).
+            metric: Metric(s) to optimise (default: the study's main metric).
+            direction: ``"min"``/``"max"`` per metric (default: the study's declarations).
+            seed: Makes the proposals reproducible for a given history.
+            priority: Higher runs first.
+            max_attempts: Claims a run gets when its workers die before it is ``lost``.
+            tags: Tags of the queued runs.
+
+        Returns:
+            An :class:`hyperlab.execute.queueing.EnqueueResult`.
+        """
+        from hyperlab.execute.queue_search import enqueue_search
+
+        return enqueue_search(
+            self,
+            space,
+            n=n,
+            sampler=sampler,
+            command=command,
+            function=function,
+            metric=metric,
+            direction=direction,
+            seed=seed,
+            priority=priority,
+            max_attempts=max_attempts,
+            tags=list(tags),
+        )
+
     def runs(
         self,
         expr: str | None = None,
@@ -472,9 +529,7 @@ def current_run() -> Run | None:
 _ATTACHED: dict[tuple[str, int], Run] = {}
 
 
-def attach_run(
-    run_id: int, *, store: Store | str | Path | None = None, own: bool = True
-) -> Run:
+def attach_run(run_id: int, *, store: Store | str | Path | None = None, own: bool = True) -> Run:
     """A :class:`Run` handle on an existing run (a queued run a worker claimed, or the run of
     the command this process runs in).
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from hyperlab.errors import InvalidValueError
 from hyperlab.execute.launchers.base import JobSpec, Launcher, check_resources, render_wrapper
-from hyperlab.execute.launchers.quoting import quote
-from hyperlab.execute.launchers.submit import BATCH_DIRNAME, get_launcher
+from hyperlab.execute.launchers.quoting import fill_template, quote, template_fields
+from hyperlab.execute.launchers.submit import BATCH_DIRNAME, get_launcher, read_template
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,6 +49,34 @@ def worker_command(
     return " ".join(quote(w) for w in words)
 
 
+def render_worker_script(
+    template: str | os.PathLike[str] | None, command: str, job_name: str, index: int
+) -> str:
+    """The script of one worker job: ``exec COMMAND``, or a template filled with it.
+
+    Template fields: ``{command}`` (the worker command line, already quoted), ``{job_name}``
+    and ``{index}``; write ``{{``/``}}`` for literal braces (``${{HOME}}``). Use the template
+    to load modules or activate an environment before the worker starts.
+
+    Raises:
+        InvalidValueError: when the template lacks ``{command}`` or uses another field.
+    """
+    if template is None:
+        return f"#!/bin/bash\nexec {command}\n"
+    text = read_template(template)
+    if "command" not in template_fields(text):
+        raise InvalidValueError(
+            "a worker job template must contain {command} where the worker starts, e.g. "
+            "'module load python\\n{command}'"
+        )
+    script = fill_template(
+        text, {"command": command, "job_name": job_name, "index": index}, quote_values=False
+    )
+    if not script.startswith("#!"):
+        script = "#!/bin/bash\n" + script
+    return script if script.endswith("\n") else script + "\n"
+
+
 def launch_workers(
     count: int,
     *,
@@ -61,6 +89,7 @@ def launch_workers(
     max_runs: int | None = None,
     lease_s: float | None = None,
     store: Store | str | Path | None = None,
+    script_template: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Start ``count`` workers that drain the queue, as one array job where supported.
 
@@ -75,6 +104,8 @@ def launch_workers(
         max_runs: A worker stops after this many runs.
         lease_s: Lease length of the workers' claims.
         store: The store holding the queue (workers get its URL: use PostgreSQL on clusters).
+        script_template: A job script template (text or file) run by each worker job, with
+            ``{command}`` where the worker starts (see :func:`render_worker_script`).
 
     Returns:
         One row per worker job (see :func:`hyperlab.job_status`).
@@ -105,7 +136,7 @@ def launch_workers(
     for i in range(count):
         spec = JobSpec(f"workers-{batch}-{i}", root / f"workers-{batch}-{i}", {})
         spec.job_dir.mkdir()
-        spec.script.write_text(f"#!/bin/bash\nexec {command}\n")
+        spec.script.write_text(render_worker_script(script_template, command, spec.name, i))
         spec.script.chmod(0o755)
         spec.wrapper.write_text(render_wrapper(spec))
         specs.append(spec)
