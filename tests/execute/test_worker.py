@@ -103,6 +103,11 @@ def test_in_process_worker_runs_commands_and_records_failures(
     assert failed.state == "failed"
     assert "bad x 2" in (failed.error or "")
     assert "exited with code 3" in (store.get_run(sh.run_ids[0]).error or "")
+    # Runs record the worker's facts, as runs started by hand do (reproduce relies on them).
+    import platform
+
+    assert failed.python_version == platform.python_version()
+    assert failed.host and failed.platform
     # A failing run is not retried unless asked.
     assert hl.worker("mixed", store=store, idle_exit_s=0, echo=False).claimed == 0
     assert hl.queue("mixed", store=store).retry() == 2

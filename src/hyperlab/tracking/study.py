@@ -191,7 +191,15 @@ class Study(StudySearchMixin):
     def adopt_run(self, run_id: int, number: int, params: Mapping[str, Any]) -> Run:
         """Take charge of an existing run of this study whose row the caller already read
         (a queue worker's claim): heartbeats, SIGTERM handling and the final state at exit,
-        like :meth:`start_run`, without reading the store again."""
+        like :meth:`start_run`, without reading the store again.
+
+        The run records this process's facts (host, user, Python, platform, packages, git)
+        as :meth:`start_run` does; the command and directory set at enqueue time stay.
+        """
+        facts = capture.run_fields()
+        for kept in ("command", "cwd"):
+            facts.pop(kept)
+        self.store.update_run(run_id, **facts)
         run = Run(self, run_id, number, params)
         run._begin()
         return run
