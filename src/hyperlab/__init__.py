@@ -92,7 +92,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from hyperlab.errors import HyperlabError, TrialPruned
-    from hyperlab.execute.launchers import (
+    from hyperlab.execute.launchers import (  # type: ignore[no-redef]  # submit: also a module
         cancel,
         job_metrics,
         job_output,
@@ -106,7 +106,7 @@ if TYPE_CHECKING:
     from hyperlab.execute.worker import worker
     from hyperlab.importers import import_hydra, load_hydra, load_hydra_run
     from hyperlab.querying.frames import history, query
-    from hyperlab.search import optimize
+    from hyperlab.search import optimize  # type: ignore[no-redef]  # also a module name
     from hyperlab.space import (
         Categorical,
         Fixed,
