@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+import hyperlab as hl
 from hyperlab.store import Store
 
 Invoke = Callable[..., Result]
@@ -137,3 +138,19 @@ def test_db_info_and_check(invoke: Invoke) -> None:
 
     assert f"schema:    {SCHEMA_REVISION}" in info.output and "up to date" in info.output
     assert invoke("db", "check").output.strip() == "ok"
+
+
+def test_ls_group_by_config_summarises_repetitions(seeded: Store, invoke: Invoke) -> None:
+    study = hl.study("reps", directions={"acc": "max"}, store=seeded)
+    for lr in (0.1, 0.01):
+        for seed in range(3):
+            study.record_run({"lr": lr, "seed": seed}, final={"acc": lr * 10 + seed / 100})
+    rows = json.loads(
+        invoke("ls", "--study", "reps", "--group-by", "config", "--format", "json").output
+    )
+    assert [(r["lr"], r["runs"]) for r in rows] == [(0.1, 3), (0.01, 3)]  # best config first
+    assert rows[0]["acc.mean"] == pytest.approx(1.01)
+    assert rows[0]["acc.count"] == 3
+    assert "seed" not in rows[0]
+    table = invoke("ls", "--study", "reps", "--group-by", "config").output
+    assert "acc.mean" in table and "acc.std" in table

@@ -59,6 +59,11 @@ def _select(
 )
 @click.option("--columns", "-c", help="Comma-separated columns (lr, val_acc, params.x, state...).")
 @click.option("--all-params", is_flag=True, help="Show every param, not only those that vary.")
+@click.option(
+    "--group-by",
+    type=click.Choice(["config"]),
+    help="One row per configuration (seed ignored): mean, std and count of each metric.",
+)
 @format_option
 @click.pass_obj
 def ls_cmd(
@@ -69,6 +74,7 @@ def ls_cmd(
     limit: int | None,
     columns: str | None,
     all_params: bool,
+    group_by: str | None,
     fmt: str,
 ) -> None:
     """List runs matching EXPR, best first.
@@ -82,6 +88,9 @@ def ls_cmd(
 
     if limit is None and fmt == "table":
         limit = DEFAULT_TABLE_LIMIT
+    if group_by:
+        _ls_configs(obj, expr, studies, sort, limit or None, fmt)
+        return
     table, _records, _ctx = _select(obj, expr, studies, sort, limit or None)
     if columns:
         chosen = _resolve(table.columns, [c.strip() for c in columns.split(",") if c.strip()])
@@ -101,6 +110,44 @@ def ls_cmd(
     text = render(headers, rows, fmt, title=None if rows else "no runs match")
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def _ls_configs(
+    obj: CliContext,
+    expr: str | None,
+    studies: tuple[str, ...],
+    sort: str | None,
+    limit: int | None,
+    fmt: str,
+) -> None:
+    """``ls --group-by config``: configurations in the order of their best run."""
+    from hyperlab.cli.render import render
+    from hyperlab.querying.frames import query
+
+    frame = query(expr, study=list(studies) or None, sort=sort, store=obj.store(),
+                  group_by="config")  # fmt: skip
+    if limit:
+        frame = frame.head(limit)
+    params = [c for c in frame.columns if c.startswith("params.")]
+    if fmt == "table":
+        params = [c for c in params if frame[c].astype(str).nunique() > 1] or params
+    stats = [c for c in frame.columns if c.startswith("metrics.")]
+    if fmt == "table":  # mean, std and count say enough on a screen
+        stats = [c for c in stats if c.rsplit(".", 1)[1] in ("mean", "std", "count")]
+    chosen = [*params, "runs", *stats]
+    headers = ["config", *[c.split(".", 1)[1] if c != "runs" else c for c in chosen]]
+    rows = [
+        [str(config)[:8] if fmt == "table" else str(config)]
+        + [None if _missing(v) else v for v in values]
+        for config, values in zip(frame.index, frame[chosen].itertuples(index=False), strict=True)
+    ]
+    text = render(headers, rows, fmt, title=None if rows else "no runs match")
+    if text is not None:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _short(column: str) -> str:
