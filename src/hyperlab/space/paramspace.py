@@ -101,6 +101,14 @@ class ParamSpace:
         """The key names in order (also callable: ``space.keys()``)."""
         return self._keys
 
+    def items(self) -> list[tuple[str, Any]]:
+        """``(key, range)`` pairs in key order, as a mapping of names to ranges would give."""
+        return [(key, self[key]) for key in self._keys]
+
+    def values(self) -> list[Any]:
+        """The ranges in key order (see :meth:`items`)."""
+        return [self[key] for key in self._keys]
+
     @property
     def random_keys(self) -> KeyTuple:
         """Keys whose range is a distribution (a value is drawn at each point)."""
