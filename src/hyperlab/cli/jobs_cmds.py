@@ -211,4 +211,51 @@ def jobs_cancel(
     _print_jobs(cancel(keys, store=obj.store()), fmt, with_params=False)
 
 
+@jobs_group.command("output")
+@click.argument("study", required=False)
+@click.option("--job", "-j", "job_keys", type=int, multiple=True, help="Only this job key.")
+@click.option("--tail", "-t", type=int, default=20, show_default=True, help="Lines per stream.")
+@_STATE_OPTION
+@click.pass_obj
+def jobs_output(
+    obj: CliContext, study: str | None, job_keys: tuple[int, ...], tail: int,
+    states: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Print the last lines of each job's stdout and stderr."""
+    from hyperlab.execute.launchers.status import job_output
+
+    keys = list(job_keys) or _selected(obj, study, states)
+    frame = job_output(keys, tail=tail, store=obj.store())
+    for row in frame.to_dict("records"):
+        click.secho(f"== {row['job_name']} ({row['state']})", bold=True)
+        for stream in ("stdout", "stderr"):
+            text = row.get(stream)
+            if text:
+                click.echo(f"-- {stream}")
+                click.echo(text, nl=not str(text).endswith("\n"))
+
+
+@jobs_group.command("metrics")
+@click.argument("study", required=False)
+@click.option("--job", "-j", "job_keys", type=int, multiple=True, help="Only this job key.")
+@_STATE_OPTION
+@format_option
+@click.pass_obj
+def jobs_metrics(
+    obj: CliContext, study: str | None, job_keys: tuple[int, ...], states: tuple[str, ...],
+    fmt: str,
+) -> None:  # fmt: skip
+    """Each job's metrics rows (its *.metrics or CSV files) joined to its params."""
+    from hyperlab.cli.render import render
+    from hyperlab.execute.launchers.metrics import job_metrics
+
+    keys = list(job_keys) or _selected(obj, study, states)
+    frame = job_metrics(keys, store=obj.store())
+    headers = [str(c) for c in frame.columns]
+    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    text = render(headers, rows, fmt, title=None if rows else "no jobs")
+    if text is not None:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
 COMMANDS = [submit_cmd, jobs_group]

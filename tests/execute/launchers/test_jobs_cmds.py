@@ -56,6 +56,30 @@ def test_submit_then_status_until_done_then_ls_as_json_and_csv(
     assert "j_0" in table.output
 
 
+def test_output_and_metrics_from_the_cli(tmp_path: Path, sqlite_url: str) -> None:
+    template = tmp_path / "job.sh"
+    template.write_text(
+        "echo training lr={lr}\necho warn >&2\n"
+        "printf 'epoch loss\\n1 0.5\\n2 {lr}\\n' > {job_name}.metrics\n"
+    )
+    result = _invoke(sqlite_url, "submit", str(template), "-n", "o{lr}", "--space",
+                     "lr=[0.25]", "-w", str(tmp_path / "w"), "-s", "outs")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    deadline = time.monotonic() + DEADLINE_S
+    while "COMPLETED" not in _invoke(sqlite_url, "jobs", "status", "outs").output:
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    output = _invoke(sqlite_url, "jobs", "output", "outs", "--tail", "5")
+    assert output.exit_code == 0, output.output
+    assert "== o0.25 (COMPLETED)" in output.output
+    assert "training lr=0.25" in output.output
+    assert "warn" in output.output
+    metrics = _invoke(sqlite_url, "jobs", "metrics", "outs", "--format", "json")
+    assert metrics.exit_code == 0, metrics.output
+    rows = json.loads(metrics.output)
+    assert [(r["epoch"], r["loss"], r["lr"]) for r in rows] == [(1, 0.5, 0.25), (2, 0.25, 0.25)]
+
+
 def test_cancel_from_the_cli(tmp_path: Path, sqlite_url: str) -> None:
     template = tmp_path / "job.sh"
     template.write_text("sleep 600\n")
