@@ -35,6 +35,12 @@ SETTINGS: Final[dict[str, Setting]] = {
         None,
         "Where run directories live. Default: runs/ beside a SQLite store, else ./.hyperlab/runs.",
     ),
+    "cache_dir": Setting(
+        "HYPERLAB_CACHE_DIR",
+        None,
+        "Where the stage cache (run.stage) keeps outputs. Default: cache/ beside the run "
+        "directories (.hyperlab/cache for a SQLite store).",
+    ),
     "flush_interval_s": Setting(
         "HYPERLAB_FLUSH_INTERVAL_S", "0.25", "How often buffered metric points are written."
     ),

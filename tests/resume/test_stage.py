@@ -132,3 +132,16 @@ def test_gc_unused_and_remove(store: Store, tmp_path: Path) -> None:
     assert [e.name for e in cache.entries()] == ["two"]
     assert cache.remove("two", entries["two"].key[:8]) == 1
     assert cache.entries() == []
+
+
+def test_cache_dir_setting_moves_the_cache(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared-cache"
+    monkeypatch.setenv("HYPERLAB_CACHE_DIR", str(shared))
+    with hl.study("env", store=store).start_run({"norm": "z"}) as run:
+        with run.stage("prep", depends_on=["norm"]) as stage:
+            stage.save({"ok": True})
+    assert default_root(store) == shared
+    (entry,) = CacheStore(shared).entries()
+    assert entry.name == "prep"

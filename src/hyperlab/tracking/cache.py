@@ -46,8 +46,12 @@ def cache_key(name: str, depends: Mapping[str, Any], version: str | None) -> str
 
 
 def default_root(store: Store) -> Path:
-    """``cache/`` beside the store's run directories (``.hyperlab/cache`` for SQLite)."""
-    return store.runs_root.parent / "cache"
+    """``$HYPERLAB_CACHE_DIR``, else ``cache/`` beside the store's run directories
+    (``.hyperlab/cache`` for SQLite)."""
+    from hyperlab import settings
+
+    configured = settings.get_setting("cache_dir")
+    return Path(configured) if configured else store.runs_root.parent / "cache"
 
 
 @dataclass(frozen=True)
