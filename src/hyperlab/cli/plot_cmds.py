@@ -200,28 +200,28 @@ def parallel_cmd(
     _saved(parallel(_frame(obj, expr, studies, limit), chosen, color=color), output)
 
 
-@plot_group.command("history")
-@click.argument("study")
-@click.option("--metric", "-m", help="The metric (default: the study's main metric).")
-@_output
-@click.pass_obj
-def history_cmd(obj: CliContext, study: str, metric: str | None, output: Path) -> None:
-    """Optimization history of STUDY: each completed run's value and the best so far."""
-    from hyperlab.viz.studyplots import history
+def _study_metric_plot(name: str, help_text: str) -> None:
+    """Add ``plot NAME STUDY [--metric M]``, drawn by ``hyperlab.viz.studyplots.<NAME>``."""
 
-    _saved(history(study, metric, store=obj.store()), output)
+    @plot_group.command(name, help=help_text)
+    @click.argument("study")
+    @click.option("--metric", "-m", help="The metric (default: the study's main metric).")
+    @_output
+    @click.pass_obj
+    def command(obj: CliContext, study: str, metric: str | None, output: Path) -> None:
+        from hyperlab.viz import studyplots
+
+        plot = getattr(studyplots, name)
+        _saved(plot(study, metric, store=obj.store()), output)
 
 
-@plot_group.command("importance")
-@click.argument("study")
-@click.option("--metric", "-m", help="The metric (default: the study's main metric).")
-@_output
-@click.pass_obj
-def importance_cmd(obj: CliContext, study: str, metric: str | None, output: Path) -> None:
-    """Param importance in STUDY: the share of the metric's variance each param explains."""
-    from hyperlab.viz.studyplots import importance
-
-    _saved(importance(study, metric, store=obj.store()), output)
+_study_metric_plot(
+    "history", "Optimization history of STUDY: each completed run's value and the best so far."
+)
+_study_metric_plot(
+    "importance",
+    "Param importance in STUDY: the share of the metric's variance each param explains.",
+)
 
 
 @plot_group.command("pareto")

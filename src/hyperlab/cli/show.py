@@ -15,47 +15,20 @@ ERROR_TAIL_LINES = 15
 
 def run_details(store: Store, run_id: int) -> dict[str, Any]:
     """Everything ``show`` displays, as plain data."""
+    from hyperlab.querying.run_view import effective_params, run_fields
     from hyperlab.querying.selection import refresh_states
 
     refresh_states(store)
     record = store.get_run(run_id)
     study = store.study_by_id(record.study_id)
-    defaults = study.plain_defaults()
-    effective = {**defaults, **record.params}
-    summaries = store.metric_summaries(run_id)
+    params, defaulted = effective_params(record, study)
     return {
         "run_id": record.id,
         "run": record.ref,
-        "study": study.label,
-        "name": record.name,
-        "state": record.state,
-        "created": record.created_at,
-        "started": record.started_at,
-        "ended": record.ended_at,
-        "duration": record.duration_s,
-        "host": record.host,
-        "user": record.user,
-        "pid": record.pid,
-        "command": record.command,
-        "cwd": record.cwd,
-        "git": {
-            "commit": record.git_commit,
-            "branch": record.git_branch,
-            "dirty": record.git_dirty,
-        },
-        "python": record.python_version,
+        **run_fields(store, record, study),
         "platform": record.platform,
-        "run_dir": str(store.runs_root / str(record.id))
-        if record.run_dir is None
-        else record.run_dir,
-        "parent": record.parent_run_id,
-        "tags": record.tags,
-        "notes": record.notes,
-        "params": effective,
-        "defaulted": sorted(k for k in defaults if k not in record.params),
-        "meta": record.meta,
-        "metrics": summaries,
-        "error": record.error,
+        "params": params,
+        "defaulted": defaulted,
         "packages": record.env.get("packages", {}),
     }
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from hyperlab.errors import QueryError
+
 Scalar = None | bool | int | float | str
 """A literal value: ``null``, ``true``/``false``, a number or a string."""
 
@@ -151,6 +153,30 @@ def operand_text(node: Operand) -> str:
     if isinstance(node, Name):
         return ".".join(_segment(p) for p in node.text.split("."))
     return f"{node.func}({operand_text(node.arg)})"
+
+
+_FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def name_first(node: Compare) -> tuple[Operand, str, Operand]:
+    """The comparison's operands and operator with the value on the right.
+
+    ``0.1 > lr`` becomes ``lr < 0.1`` and ``'a' in tags`` becomes ``tags contains 'a'``;
+    a comparison that already has a name on the left, or no literal, is returned as it is.
+
+    Raises:
+        QueryError: A value on the left that cannot be moved (``[1, 2] in lr``).
+    """
+    left, op, right = node.left, node.op, node.right
+    if isinstance(left, Literal) and not isinstance(right, Literal):
+        if op in _FLIPPED:
+            return right, _FLIPPED[op], left
+        if op in ("in", "not in") and not isinstance(left.value, tuple):
+            return right, op.replace("in", "contains"), left
+        raise QueryError(
+            f"{operand_text(left)} {op} {operand_text(right)}: put the name on the left"
+        )
+    return left, op, right
 
 
 def to_text(node: Expr) -> str:

@@ -33,6 +33,7 @@ from hyperlab.querying.ast import (
     Not,
     Scalar,
     SortKey,
+    name_first,
     operand_text,
 )
 from hyperlab.querying.lineage import LINEAGE_COLUMNS
@@ -46,7 +47,6 @@ __all__ = ["SUMMARY_VALUE", "QueryContext", "compile_filter", "compile_sort"]
 SUMMARY_VALUE = sa.func.coalesce(metrics.c.final, metrics.c.best, metrics.c.last)
 """A metric's summary value: the explicit final value, else the best, else the last point."""
 
-_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NEGATIVE = {"!=": "==", "not in": "in", "not contains": "contains", "not like": "like"}
 _STATES = frozenset(s.value for s in RunState)
 
@@ -347,16 +347,7 @@ def _target(node: Name | Call, ctx: QueryContext) -> tuple[Resolved, str | None]
 
 
 def _compile_compare(node: Compare, ctx: QueryContext) -> Bool:
-    left, op, right = node.left, node.op, node.right
-    if isinstance(left, Literal) and not isinstance(right, Literal):
-        if op in _FLIP:
-            left, op, right = right, _FLIP[op], left
-        elif op in ("in", "not in") and not isinstance(left.value, tuple):
-            left, op, right = right, op.replace("in", "contains"), left
-        else:
-            raise QueryError(
-                f"{operand_text(left)} {op} {operand_text(right)}: put the name on the left"
-            )
+    left, op, right = name_first(node)
     if isinstance(left, Literal):
         raise QueryError(
             f"{operand_text(left)} {op} {operand_text(right)}: a condition needs a name, "

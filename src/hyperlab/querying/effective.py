@@ -23,12 +23,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from hyperlab.errors import QueryError
-from hyperlab.querying.ast import And, Call, Compare, Expr, Literal, Name, Not, Or, operand_text
+from hyperlab.querying.ast import (
+    And,
+    Call,
+    Compare,
+    Expr,
+    Literal,
+    Name,
+    Not,
+    Or,
+    name_first,
+    operand_text,
+)
 from hyperlab.store.codec import dumps, project
 
 __all__ = ["condition_names", "matches", "missing_matches", "param_condition", "value_matches"]
 
-_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NEGATIVE = {"!=": "==", "not in": "in", "not contains": "contains", "not like": "like"}
 _NOT_PARAMS = ("metrics.", "meta.", "run.")
 
@@ -44,21 +54,12 @@ def _param_name(node: Name, text: str) -> Name:
 
 def _normalise(node: Compare, text: str) -> Compare:
     """The comparison as ``params.<name> OP literal`` (the compiler's orientation rules)."""
-    left, op, right = node.left, node.op, node.right
-    for side in (left, right):
+    for side in (node.left, node.right):
         if isinstance(side, Call):
             raise QueryError(
                 f"a default's condition can only name params, got {side.func}(...) in {text!r}"
             )
-    if isinstance(left, Literal) and not isinstance(right, Literal):
-        if op in _FLIP:
-            left, op, right = right, _FLIP[op], left
-        elif op in ("in", "not in") and not isinstance(left.value, tuple):
-            left, op, right = right, op.replace("in", "contains"), left
-        else:
-            raise QueryError(
-                f"{operand_text(left)} {op} {operand_text(right)}: put the name on the left"
-            )
+    left, op, right = name_first(node)
     if not isinstance(left, Name) or not isinstance(right, Literal):
         raise QueryError(
             f"{operand_text(node.left)} {node.op} {operand_text(node.right)}: a condition "

@@ -26,7 +26,11 @@ from hyperlab.querying.table import bulk_allocation, collect
 from hyperlab.store import Store
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+
+    from hyperlab.store.lineage import StitchedPoints
+    from hyperlab.store.reads import Points
 
 
 def query(
@@ -151,9 +155,6 @@ def history(
         stitched: Put each run's ancestors' points up to each fork step in front of its own
             (forks and extensions then show one continuous curve); adds ``source_run_id``.
     """
-    import numpy as np
-    import pandas as pd
-
     target = as_store(store)
     ids = resolve_run_ids(target, runs_)
     key_list = [keys] if isinstance(keys, str) else (list(keys) if keys is not None else None)
@@ -164,25 +165,44 @@ def history(
     points = target.read_points(ids, key_list)
     order = {run_id: i for i, run_id in enumerate(ids)}
     points.sort(key=lambda p: (order[p.run_id], p.key))
+    return points_frame(points)
+
+
+def points_frame(
+    points: Sequence[Points | StitchedPoints],
+    sources: Sequence[np.ndarray[Any, Any]] | None = None,
+) -> pd.DataFrame:
+    """Long-form points: ``run_id``, ``key``, ``step``, ``value``, ``time`` (UTC), one row a point.
+
+    Args:
+        points: Each run's points of one key, in row order.
+        sources: Per entry of ``points``, the id of the run that logged each point; given, it
+            becomes a ``source_run_id`` column (also when there are no points).
+    """
+    import numpy as np
+    import pandas as pd
+
     if not points:
-        return pd.DataFrame(
-            {
-                "run_id": pd.Series([], dtype="int64"),
-                "key": pd.Series([], dtype="object"),
-                "step": pd.Series([], dtype="int64"),
-                "value": pd.Series([], dtype="float64"),
-                "time": pd.Series([], dtype="datetime64[ns, UTC]"),
-            }
-        )
-    return pd.DataFrame(
-        {
-            "run_id": np.concatenate([np.full(len(p.steps), p.run_id) for p in points]),
-            "key": np.concatenate([np.full(len(p.steps), p.key, dtype=object) for p in points]),
-            "step": np.concatenate([p.steps for p in points]),
-            "value": np.concatenate([p.values for p in points]),
-            "time": pd.to_datetime(np.concatenate([p.times for p in points]), unit="s", utc=True),
+        empty = {
+            "run_id": pd.Series([], dtype="int64"),
+            "key": pd.Series([], dtype="object"),
+            "step": pd.Series([], dtype="int64"),
+            "value": pd.Series([], dtype="float64"),
+            "time": pd.Series([], dtype="datetime64[ns, UTC]"),
         }
-    )
+        if sources is not None:
+            empty["source_run_id"] = pd.Series([], dtype="int64")
+        return pd.DataFrame(empty)
+    columns = {
+        "run_id": np.concatenate([np.full(len(p.steps), p.run_id) for p in points]),
+        "key": np.concatenate([np.full(len(p.steps), p.key, dtype=object) for p in points]),
+        "step": np.concatenate([p.steps for p in points]),
+        "value": np.concatenate([p.values for p in points]),
+        "time": pd.to_datetime(np.concatenate([p.times for p in points]), unit="s", utc=True),
+    }
+    if sources is not None:
+        columns["source_run_id"] = np.concatenate(sources)
+    return pd.DataFrame(columns)
 
 
 def resolve_run_ids(store: Store, refs: Any) -> list[int]:

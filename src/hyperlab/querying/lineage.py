@@ -60,31 +60,10 @@ def stitched_history(
     Columns: ``run_id`` (the run asked for), ``key``, ``step``, ``value``, ``time`` and
     ``source_run_id`` (the run that logged the point).
     """
-    import numpy as np
-    import pandas as pd
+    from hyperlab.querying.frames import points_frame
 
     pieces = []
     with store.read() as conn:
         for run_id in run_ids:
             pieces.extend(lineage_sql.stitched_points(conn, run_id, keys))
-    if not pieces:
-        return pd.DataFrame(
-            {
-                "run_id": pd.Series([], dtype="int64"),
-                "key": pd.Series([], dtype="object"),
-                "step": pd.Series([], dtype="int64"),
-                "value": pd.Series([], dtype="float64"),
-                "time": pd.Series([], dtype="datetime64[ns, UTC]"),
-                "source_run_id": pd.Series([], dtype="int64"),
-            }
-        )
-    return pd.DataFrame(
-        {
-            "run_id": np.concatenate([np.full(len(p.steps), p.run_id) for p in pieces]),
-            "key": np.concatenate([np.full(len(p.steps), p.key, dtype=object) for p in pieces]),
-            "step": np.concatenate([p.steps for p in pieces]),
-            "value": np.concatenate([p.values for p in pieces]),
-            "time": pd.to_datetime(np.concatenate([p.times for p in pieces]), unit="s", utc=True),
-            "source_run_id": np.concatenate([p.sources for p in pieces]),
-        }
-    )
+    return points_frame(pieces, [p.sources for p in pieces])

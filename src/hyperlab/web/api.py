@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hyperlab.errors import InvalidValueError
+from hyperlab.querying.run_view import effective_params, run_dir, run_fields
 from hyperlab.store import Store
 from hyperlab.web.jsonio import JSON, bool_arg, float_arg, id_list, int_arg
 
@@ -116,7 +117,7 @@ class Api:
         self._refresh()
         record = self.store.get_run(run_id)
         study = self.store.study_by_id(record.study_id)
-        effective = _effective(record.params, study.defaults)
+        params, defaulted = effective_params(record, study)
         lineage = []
         current = record
         seen = {record.id}
@@ -128,47 +129,20 @@ class Api:
             {
                 "run_id": record.id,
                 "ref": record.ref,
-                "study": study.label,
-                "name": record.name,
-                "state": record.state,
-                "created": record.created_at,
-                "started": record.started_at,
-                "ended": record.ended_at,
-                "duration": record.duration_s,
-                "host": record.host,
-                "user": record.user,
-                "pid": record.pid,
-                "command": record.command,
-                "cwd": record.cwd,
-                "git": {
-                    "commit": record.git_commit,
-                    "branch": record.git_branch,
-                    "dirty": record.git_dirty,
-                },
-                "python": record.python_version,
-                "tags": record.tags,
-                "notes": record.notes,
-                "error": record.error,
-                "params": effective.params,
-                "defaulted": sorted(effective.defaulted),
-                "meta": record.meta,
-                "metrics": self.store.metric_summaries(run_id),
-                "parent": record.parent_run_id,
+                **run_fields(self.store, record, study),
+                "params": params,
+                "defaulted": defaulted,
                 "fork_step": record.fork_step,
                 "changes": record.changes,
                 "ancestors": lineage,
-                "run_dir": self._run_dir(record.id, record.run_dir),
             }
         )
-
-    def _run_dir(self, run_id: int, run_dir: str | None) -> str:
-        return run_dir if run_dir is not None else str(self.store.runs_root / str(run_id))
 
     def run_files(self, request: Request) -> JSON:
         """Files in the run directory, and the tails of its stdout/stderr captures."""
         run_id = int(request.path_params["run_id"])
         record = self.store.get_run(run_id)
-        root = Path(self._run_dir(record.id, record.run_dir))
+        root = Path(run_dir(self.store, record))
         files = []
         tails: dict[str, str] = {}
         if root.is_dir():
@@ -231,14 +205,6 @@ class Api:
         else:
             raise InvalidValueError(f"unknown plot {kind!r}; valid: {', '.join(PLOT_KINDS)}")
         return Response(figure.to_json(), media_type="application/json")
-
-
-def _effective(params: dict[str, Any], defaults: list[dict[str, Any]]) -> Any:
-    """Effective params with the names filled by (possibly conditional) study defaults."""
-    from hyperlab.querying.effective import matches
-    from hyperlab.space.defaults import apply_defaults
-
-    return apply_defaults(params, defaults, matches)
 
 
 def _tail(path: Path) -> str:

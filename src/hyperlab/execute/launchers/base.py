@@ -11,18 +11,22 @@ A job lives in its own directory ``WORK_DIR/JOB_NAME/``:
 
 Launchers implement the small :class:`Launcher` protocol: build the submit command, parse the job
 id, poll, cancel. Scheduler options always go on the command line before the script, so they
-override any ``#SBATCH``/``#PBS`` lines the template carries.
+override any ``#SBATCH``/``#PBS`` lines the template carries. :class:`CommandLauncher` runs a
+scheduler's client commands for the Slurm and Torque launchers; :func:`mark_cancelled` and
+:func:`exit_file_status` are how every launcher cancels and reads a finished job.
 """
 
 from __future__ import annotations
 
 import enum
+import os
+import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from hyperlab.errors import InvalidValueError
+from hyperlab.errors import InvalidValueError, LauncherError
 from hyperlab.execute.launchers.quoting import quote
 
 SCRIPT_NAME = "job.sh"
@@ -228,6 +232,77 @@ def state_from_exit(job_id: str, code: int, **extra: Any) -> JobStatus:
     """COMPLETED for exit code 0, else FAILED, keeping scheduler details."""
     state = JobState.COMPLETED if code == 0 else JobState.FAILED
     return JobStatus(job_id, state, exit_code=code, **extra)
+
+
+def exit_file_status(
+    ref: JobRef, code: int, *, node: str | None = None, runtime_s: float | None = None
+) -> JobStatus:
+    """A finished job's status from the exit code its wrapper recorded.
+
+    CANCELLED when the job was marked cancelled before it recorded the code (see
+    :func:`cancelled_first`), else COMPLETED or FAILED by the code.
+    """
+    if cancelled_first(ref.job_dir):
+        return JobStatus(ref.job_id, JobState.CANCELLED, code, node, runtime_s)
+    return state_from_exit(ref.job_id, code, node=node, runtime_s=runtime_s)
+
+
+def mark_cancelled(jobs: Sequence[JobRef]) -> list[JobRef]:
+    """Mark the jobs that have not recorded an exit code as cancelled; returns those jobs."""
+    unfinished = [ref for ref in jobs if read_exit_code(ref.job_dir) is None]
+    for ref in unfinished:
+        (ref.job_dir / CANCEL_FILE).touch()
+    return unfinished
+
+
+class CommandLauncher:
+    """The part of a launcher that drives a scheduler's client commands (Slurm, Torque).
+
+    Args:
+        env: Extra environment for the commands.
+        extra_args: More submit options, passed before the script.
+        timeout_s: How long one command may take.
+    """
+
+    name: str
+    needs = "its scheduler's client commands on PATH"
+    """What the launcher needs, said when a command is not found."""
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str] | None = None,
+        extra_args: Sequence[str] = (),
+        timeout_s: float = 120,
+    ) -> None:
+        self.env = dict(env or {})
+        self.extra_args = [self._extra_arg(a) for a in extra_args]
+        self.timeout_s = timeout_s
+
+    def _extra_arg(self, value: str) -> str:
+        """One of ``extra_args`` as passed on (launchers may reject some)."""
+        return value
+
+    def _run(self, args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """Run one scheduler command, capturing its output; a missing or hung one is an error."""
+        try:
+            return subprocess.run(
+                args,
+                capture_output=True,
+                text=True,
+                env={**os.environ, **self.env} if self.env else None,
+                cwd=cwd,
+                timeout=self.timeout_s,
+                check=False,
+            )
+        except FileNotFoundError:
+            raise LauncherError(
+                f"{args[0]} not found: the {self.name} launcher needs {self.needs}"
+            ) from None
+        except subprocess.TimeoutExpired:
+            raise LauncherError(
+                f"{args[0]} did not answer within {self.timeout_s:.0f} s"
+            ) from None
 
 
 def check_resources(

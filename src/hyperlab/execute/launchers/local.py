@@ -35,12 +35,12 @@ from hyperlab.execute.launchers.base import (
     JobSpec,
     JobState,
     JobStatus,
-    cancelled_first,
     check_resources,
+    exit_file_status,
+    mark_cancelled,
     parse_minutes,
     positive_int,
     read_exit_code,
-    state_from_exit,
 )
 
 PID_FILE = ".hyperlab-pid"
@@ -134,10 +134,7 @@ class LocalLauncher:
 
     def cancel(self, jobs: Sequence[JobRef]) -> None:
         """Mark jobs cancelled (pending ones never start) and stop running ones."""
-        for ref in jobs:
-            if read_exit_code(ref.job_dir) is not None:
-                continue
-            (ref.job_dir / CANCEL_FILE).touch()
+        for ref in mark_cancelled(jobs):
             pid_text = _read(ref.job_dir / PID_FILE)
             if pid_text and _alive(pid_text):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -178,9 +175,7 @@ def _status(ref: JobRef, host: str) -> JobStatus:
     if code is not None:
         ended = _mtime(ref.job_dir / ".hyperlab-exit")
         runtime = ended - started if started and ended else None
-        if cancelled_first(ref.job_dir):
-            return JobStatus(ref.job_id, JobState.CANCELLED, code, host, runtime)
-        return state_from_exit(ref.job_id, code, node=host, runtime_s=runtime)
+        return exit_file_status(ref, code, node=host, runtime_s=runtime)
     if (ref.job_dir / TIMEOUT_FILE).exists():
         return JobStatus(ref.job_id, JobState.TIMEOUT, node=host, reason="time limit")
     if (ref.job_dir / CANCEL_FILE).exists():

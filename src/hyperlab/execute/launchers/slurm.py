@@ -11,9 +11,7 @@ them together as ``123_[5-10%2]``; :func:`expand_array_id` splits that back into
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,14 +19,15 @@ from typing import Any
 
 from hyperlab.errors import LauncherError
 from hyperlab.execute.launchers.base import (
-    CANCEL_FILE,
     SCHEDULER_OUT,
+    CommandLauncher,
     JobRef,
     JobSpec,
     JobState,
     JobStatus,
     cancelled_first,
     check_resources,
+    mark_cancelled,
     parse_minutes,
     positive_int,
     read_exit_code,
@@ -232,7 +231,7 @@ def _lookup(known: Mapping[str, JobStatus], job_id: str) -> JobStatus | None:
     return found
 
 
-class SlurmLauncher:
+class SlurmLauncher(CommandLauncher):
     """Submit job scripts to Slurm.
 
     Args:
@@ -242,39 +241,10 @@ class SlurmLauncher:
     """
 
     name = "slurm"
+    needs = (
+        "Slurm's client commands on PATH (apt-get install slurm-client), or use launcher='local'"
+    )
     resources = SLURM_RESOURCES
-
-    def __init__(
-        self,
-        *,
-        env: Mapping[str, str] | None = None,
-        extra_args: Sequence[str] = (),
-        timeout_s: float = 120,
-    ) -> None:
-        self.env = dict(env or {})
-        self.extra_args = list(extra_args)
-        self.timeout_s = timeout_s
-
-    def _run(self, args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        try:
-            return subprocess.run(
-                args,
-                capture_output=True,
-                text=True,
-                env={**os.environ, **self.env} if self.env else None,
-                cwd=cwd,
-                timeout=self.timeout_s,
-                check=False,
-            )
-        except FileNotFoundError:
-            raise LauncherError(
-                f"{args[0]} not found: the slurm launcher needs Slurm's client commands on PATH "
-                "(apt-get install slurm-client), or use launcher='local'"
-            ) from None
-        except subprocess.TimeoutExpired:
-            raise LauncherError(
-                f"{args[0]} did not answer within {self.timeout_s:.0f} s"
-            ) from None
 
     def sbatch_options(self, resources: Mapping[str, Any] | None) -> list[str]:
         """``sbatch`` options for resources; unknown names fail with the valid ones."""
@@ -400,9 +370,7 @@ class SlurmLauncher:
         ids = [j.job_id for j in jobs]
         if not ids:
             return
-        for ref in jobs:
-            if read_exit_code(ref.job_dir) is None:
-                (ref.job_dir / CANCEL_FILE).touch()
+        mark_cancelled(jobs)
         done = self._run(["scancel", *ids])
         if done.returncode != 0 and "already completed" not in done.stderr:
             raise LauncherError(f"scancel {' '.join(ids)} failed: {done.stderr.strip()}")

@@ -12,9 +12,7 @@ records in the job directory is what decides COMPLETED or FAILED.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,12 +22,14 @@ from hyperlab.execute.launchers.base import (
     CANCEL_FILE,
     SCHEDULER_OUT,
     WRAPPER_NAME,
+    CommandLauncher,
     JobRef,
     JobSpec,
     JobState,
     JobStatus,
-    cancelled_first,
     check_resources,
+    exit_file_status,
+    mark_cancelled,
     parse_minutes,
     positive_int,
     read_exit_code,
@@ -101,7 +101,7 @@ def _hms_s(text: str) -> float | None:
     return float(int(parts[0]) * 3600 + int(parts[1]) * 60 + int(parts[2]))
 
 
-class TorqueLauncher:
+class TorqueLauncher(CommandLauncher):
     """Submit job scripts with ``qsub`` (Torque/PBS or compatible wrappers).
 
     Args:
@@ -111,18 +111,8 @@ class TorqueLauncher:
     """
 
     name = "torque"
+    needs = "qsub/qstat/qdel on PATH"
     resources = TORQUE_RESOURCES
-
-    def __init__(
-        self,
-        *,
-        env: Mapping[str, str] | None = None,
-        extra_args: Sequence[str] = (),
-        timeout_s: float = 120,
-    ) -> None:
-        self.env = dict(env or {})
-        self.extra_args = [self._plain("extra_args", a) for a in extra_args]
-        self.timeout_s = timeout_s
 
     @staticmethod
     def _plain(name: str, value: Any) -> str:
@@ -134,25 +124,8 @@ class TorqueLauncher:
             )
         return text
 
-    def _run(self, args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        try:
-            return subprocess.run(
-                args,
-                capture_output=True,
-                text=True,
-                env={**os.environ, **self.env} if self.env else None,
-                cwd=cwd,
-                timeout=self.timeout_s,
-                check=False,
-            )
-        except FileNotFoundError:
-            raise LauncherError(
-                f"{args[0]} not found: the torque launcher needs qsub/qstat/qdel on PATH"
-            ) from None
-        except subprocess.TimeoutExpired:
-            raise LauncherError(
-                f"{args[0]} did not answer within {self.timeout_s:.0f} s"
-            ) from None
+    def _extra_arg(self, value: str) -> str:
+        return self._plain("extra_args", value)
 
     def qsub_options(self, resources: Mapping[str, Any] | None) -> list[str]:
         """``qsub`` options for resources; unknown names fail with the valid ones."""
@@ -213,10 +186,7 @@ class TorqueLauncher:
             if code is not None:
                 seen = status_from_qstat(ref.job_id, attrs) if attrs else None
                 node, runtime = (seen.node, seen.runtime_s) if seen else (None, None)
-                if cancelled_first(ref.job_dir):
-                    result.append(JobStatus(ref.job_id, JobState.CANCELLED, code, node, runtime))
-                else:
-                    result.append(state_from_exit(ref.job_id, code, node=node, runtime_s=runtime))
+                result.append(exit_file_status(ref, code, node=node, runtime_s=runtime))
                 continue
             if attrs is None:
                 state = JobState.CANCELLED if (ref.job_dir / CANCEL_FILE).exists() else None
@@ -253,9 +223,7 @@ class TorqueLauncher:
 
     def cancel(self, jobs: Sequence[JobRef]) -> None:
         """Mark the jobs cancelled and ``qdel`` them."""
-        for ref in jobs:
-            if read_exit_code(ref.job_dir) is None:
-                (ref.job_dir / CANCEL_FILE).touch()
+        mark_cancelled(jobs)
         ids = [j.job_id for j in jobs]
         if ids:
             self._run(["qdel", *ids])
