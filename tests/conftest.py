@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from hyperlab.store import Store, forget_open_stores, open_store
 from hyperlab.testing.postgres import PostgresServer, find_bindir
 from hyperlab.testing.services import in_ci, service_missing
+from hyperlab.tracking import writer
 
 # CI replays the same examples on every run (derandomize): a property test may find a new bug
 # locally, where examples are random, but it never turns CI red at random. No deadlines: the
@@ -79,3 +81,32 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'store' / 'hyperlab.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def store_runs_dir() -> Path | None:
+    """Where ``default_store`` puts run directories (None: the store's own default).
+
+    A folder's conftest overrides this fixture to keep run directories under ``tmp_path``.
+    """
+    return None
+
+
+@pytest.fixture
+def default_store(
+    store_url: str, store_runs_dir: Path | None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Store]:
+    """A fresh store on each backend, also the test's default store (``HYPERLAB_STORE``).
+
+    Afterwards the background metric writers are closed and cached stores forgotten, so no
+    thread or connection outlives the test.
+    """
+    monkeypatch.setenv("HYPERLAB_STORE", store_url)
+    if store_runs_dir is not None:
+        monkeypatch.setenv("HYPERLAB_RUNS_DIR", str(store_runs_dir))
+    forget_open_stores()
+    yield open_store(store_url)
+    for w in list(writer._STRONG.values()):
+        w.close()
+    writer._STRONG.clear()
+    forget_open_stores()

@@ -154,3 +154,16 @@ def test_ls_group_by_config_summarises_repetitions(seeded: Store, invoke: Invoke
     assert "seed" not in rows[0]
     table = invoke("ls", "--study", "reps", "--group-by", "config").output
     assert "acc.mean" in table and "acc.std" in table
+
+
+def test_show_applies_conditional_defaults_like_queries(seeded: Store, invoke: Invoke) -> None:
+    study = hl.study("cond", store=seeded)
+    slow = study.record_run({"lr": 0.0001})
+    fast = study.record_run({"lr": 0.1})
+    study.set_default("epochs", 100, when="lr < 0.001")
+    shown = json.loads(invoke("show", str(slow), "--format", "json").output)
+    assert shown["params"]["epochs"] == 100
+    assert shown["defaulted"] == ["epochs"]
+    other = json.loads(invoke("show", str(fast), "--format", "json").output)
+    assert "epochs" not in other["params"]
+    assert hl.query(study="cond", store=seeded).loc[slow, "params.epochs"] == 100

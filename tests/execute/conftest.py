@@ -6,30 +6,28 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from hyperlab.store import Store, forget_open_stores, open_store
-from hyperlab.tracking import writer
+from hyperlab.store import Store
 
 DEADLINE_S = 60.0
 """How long tests wait for something that normally takes well under a second."""
 
 
 @pytest.fixture
-def store(store_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Store]:
+def store_runs_dir(tmp_path: Path) -> Path:
+    """Run directories go under ``tmp_path`` on both backends."""
+    return tmp_path / "runs"
+
+
+@pytest.fixture
+def store(default_store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Store:
     """A fresh store on SQLite or PostgreSQL; the test runs in ``tmp_path``."""
-    monkeypatch.setenv("HYPERLAB_STORE", store_url)
-    monkeypatch.setenv("HYPERLAB_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.chdir(tmp_path)
-    forget_open_stores()
-    yield open_store(store_url)
-    for w in list(writer._STRONG.values()):
-        w.close()
-    writer._STRONG.clear()
-    forget_open_stores()
+    return default_store
 
 
 def wait_for(predicate: Callable[[], object], what: str, deadline_s: float = DEADLINE_S) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
 
 import hyperlab as hl
-from hyperlab.store import Store, forget_open_stores, open_store
-from hyperlab.tracking import writer
+from hyperlab.store import Store
 
 
 def epoch(text: str) -> float:
@@ -18,7 +16,7 @@ def epoch(text: str) -> float:
 
 
 @pytest.fixture
-def qstore(store_url: str) -> Iterator[Store]:
+def qstore(default_store: Store) -> Store:
     """Study "q" (runs q/1..q/5, see the table below) and study "amb" (ambiguous names).
 
     ====  ======  =========  =======  ====================  =================  =========
@@ -31,8 +29,7 @@ def qstore(store_url: str) -> Iterator[Store]:
     q/5   0.05    sgd        default  final 0.85            -                  -
     ====  ======  =========  =======  ====================  =================  =========
     """
-    forget_open_stores()
-    store = open_store(store_url)
+    store = default_store
     study = hl.study(
         "q",
         directions={"val_acc": "max", "val_loss": "min"},
@@ -70,8 +67,4 @@ def qstore(store_url: str) -> Iterator[Store]:
     )
     amb = hl.study("amb", store=store)
     amb.record_run({"score": 1, "host_name": "a"}, final={"score": 0.5})
-    yield store
-    for w in list(writer._STRONG.values()):
-        w.close()
-    writer._STRONG.clear()
-    forget_open_stores()
+    return store

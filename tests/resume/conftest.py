@@ -2,31 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hyperlab.store import Store, forget_open_stores, open_store
-from hyperlab.tracking import writer
+from hyperlab.store import Store
 
 
 @pytest.fixture
-def store(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+def store_runs_dir(tmp_path: Path) -> Path:
+    """Run directories (checkpoints) and the stage cache live under ``tmp_path``."""
+    return tmp_path / "hl" / "runs"
+
+
+@pytest.fixture
+def store(default_store: Store) -> Store:
     """A fresh store on SQLite or PostgreSQL, also the default store of the test.
 
     Run directories (checkpoints) and the stage cache live under ``tmp_path`` on both backends.
     """
-    monkeypatch.setenv("HYPERLAB_STORE", store_url)
-    monkeypatch.setenv("HYPERLAB_RUNS_DIR", str(tmp_path / "hl" / "runs"))
-    monkeypatch.setenv("HYPERLAB_CAPTURE_GIT", "0")
-    forget_open_stores()
-    yield open_store(store_url)
-    for w in list(writer._STRONG.values()):
-        w.close()
-    writer._STRONG.clear()
-    forget_open_stores()
+    return default_store
 
 
 @pytest.fixture(scope="session")

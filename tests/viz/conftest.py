@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 import hyperlab as hl
-from hyperlab.store import Store, forget_open_stores, open_store
-from hyperlab.tracking import writer
+from hyperlab.store import Store
 
 LRS = (0.1, 0.01, 0.001)
 OPTIMS = ("sgd", "adam")
@@ -25,12 +22,10 @@ def val_acc_curve(lr: float, optim: str) -> list[float]:
 
 
 @pytest.fixture
-def seeded(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+def seeded(default_store: Store) -> Store:
     """Study "mnist" (6 completed runs: lr x optim, plus a run forked from mnist/1 at step 9)
     and study "other" (1 run)."""
-    monkeypatch.setenv("HYPERLAB_STORE", store_url)
-    forget_open_stores()
-    store = open_store(store_url)
+    store = default_store
     study = hl.study(
         "mnist",
         directions={"val_acc": "max", "loss": "min"},
@@ -52,8 +47,4 @@ def seeded(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     )
     store.update_run(child, parent_run_id=1, fork_step=9)
     hl.study("other", store=store).record_run({"depth": 3}, final={"score": 1.0})
-    yield store
-    for w in list(writer._STRONG.values()):
-        w.close()
-    writer._STRONG.clear()
-    forget_open_stores()
+    return store

@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 import hyperlab as hl
-from hyperlab.store import Store, forget_open_stores, open_store
-from hyperlab.tracking import writer
+from hyperlab.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -32,13 +31,11 @@ DEADLINE_S = 60.0
 
 
 @pytest.fixture
-def seeded(store_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Store]:
+def seeded(default_store: Store, tmp_path: Path) -> Store:
     """Study "mnist": 6 completed runs (lr x optim; mnist/1 tagged with a script tag and with
     stdout in its run directory) and mnist/7 forked from mnist/1 at step 9; study "other";
     study "queue-demo" with two queued runs (their command is never executed)."""
-    monkeypatch.setenv("HYPERLAB_STORE", store_url)
-    forget_open_stores()
-    store = open_store(store_url)
+    store = default_store
     study = hl.study(
         "mnist",
         directions={"val_acc": "max", "loss": "min"},
@@ -67,11 +64,7 @@ def seeded(store_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> I
     store.update_run(child, parent_run_id=1, fork_step=9)
     hl.study("other", store=store).record_run({"depth": 3}, final={"score": 1.0})
     hl.study("queue-demo", store=store).enqueue([{"n": 1}, {"n": 2}], command="true")
-    yield store
-    for w in list(writer._STRONG.values()):
-        w.close()
-    writer._STRONG.clear()
-    forget_open_stores()
+    return store
 
 
 class LiveServer:
