@@ -22,13 +22,20 @@ def seeded(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setenv("COLUMNS", "200")
     forget_open_stores()
     store = open_store(store_url)
-    study = hl.study("mnist", directions={"val_acc": "max"}, defaults={"dropout": 0.0},
-                     store=store)
-    configs = [(0.1, "sgd", 0.80), (0.01, "adam", 0.95), (0.001, "adam", 0.90),
-               (0.01, "sgd", 0.85)]
+    study = hl.study(
+        "mnist", directions={"val_acc": "max"}, defaults={"dropout": 0.0}, store=store
+    )
+    configs = [
+        (0.1, "sgd", 0.80),
+        (0.01, "adam", 0.95),
+        (0.001, "adam", 0.90),
+        (0.01, "sgd", 0.85),
+    ]
     for lr, optim, acc in configs:
-        with study.start_run(params={"lr": lr, "optim": {"name": optim}, "epochs": 3},
-                             tags=["baseline"] if optim == "sgd" else []) as run:
+        with study.start_run(
+            params={"lr": lr, "optim": {"name": optim}, "epochs": 3},
+            tags=["baseline"] if optim == "sgd" else [],
+        ) as run:
             for epoch in range(3):
                 run.log(step=epoch, val_acc=acc * (epoch + 1) / 3, loss=1 - acc)
     crashing = {"lr": 1.0, "optim": {"name": "sgd"}}
@@ -48,7 +55,12 @@ def invoke(seeded: Store) -> Invoke:
     runner = CliRunner()
 
     def run(*args: str, input: str | None = None) -> Result:
-        return runner.invoke(cli, ["--store", seeded.url, *args], input=input,
-                             catch_exceptions=False, terminal_width=200)
+        return runner.invoke(
+            cli,
+            ["--store", seeded.url, *args],
+            input=input,
+            catch_exceptions=False,
+            terminal_width=200,
+        )
 
     return run

@@ -10,8 +10,19 @@ from click.testing import CliRunner
 
 from hyperlab.cli.main import cli
 
-COMMANDS = [[], ["ls"], ["show"], ["export"], ["studies"], ["tag"], ["rm"], ["db"],
-            ["db", "info"], ["db", "upgrade"], ["db", "check"]]
+COMMANDS = [
+    [],
+    ["ls"],
+    ["show"],
+    ["export"],
+    ["studies"],
+    ["tag"],
+    ["rm"],
+    ["db"],
+    ["db", "info"],
+    ["db", "upgrade"],
+    ["db", "check"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "hyperlab")
@@ -35,8 +46,9 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 
 def test_python_dash_m_runs_the_cli() -> None:
-    out = subprocess.run([sys.executable, "-m", "hyperlab", "--version"], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "hyperlab", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("hyperlab, version ")
 
 

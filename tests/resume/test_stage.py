@@ -139,9 +139,9 @@ def test_cache_dir_setting_moves_the_cache(
 ) -> None:
     shared = tmp_path / "shared-cache"
     monkeypatch.setenv("HYPERLAB_CACHE_DIR", str(shared))
-    with hl.study("env", store=store).start_run({"norm": "z"}) as run:
-        with run.stage("prep", depends_on=["norm"]) as stage:
-            stage.save({"ok": True})
+    run = hl.study("env", store=store).start_run({"norm": "z"})
+    with run, run.stage("prep", depends_on=["norm"]) as stage:
+        stage.save({"ok": True})
     assert default_root(store) == shared
     (entry,) = CacheStore(shared).entries()
     assert entry.name == "prep"

@@ -13,8 +13,13 @@ from hyperlab.store import Store
 
 
 def test_a_tracked_run_records_params_curves_and_summaries(store: Store) -> None:
-    study = hl.study("mnist-mlp", version="3", description="fixed bug in dropout",
-                     directions={"val_acc": "max", "val_loss": "min"}, store=store)
+    study = hl.study(
+        "mnist-mlp",
+        version="3",
+        description="fixed bug in dropout",
+        directions={"val_acc": "max", "val_loss": "min"},
+        store=store,
+    )
     with study.start_run(params={"lr": 0.01, "optim": {"name": "adam"}}, tags=["baseline"]) as run:
         for epoch in range(10):
             run.log(step=epoch, train_loss=1.0 / (epoch + 1), val_acc=epoch / 10)
