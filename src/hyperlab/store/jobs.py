@@ -131,6 +131,27 @@ def finish_job_runs(store: Store, outcomes: Sequence[tuple[int, RunState, float]
     return changed
 
 
+def fill_job_run_facts(
+    store: Store, facts: Sequence[tuple[int, str | None, float | None]], now: float
+) -> None:
+    """Give job runs the host the scheduler named and a start time (now minus the runtime it
+    reported), where they have none yet: ``hyperlab ls`` then shows where and how long."""
+    with store.write() as conn:
+        for run_id, node, runtime_s in facts:
+            if node:
+                conn.execute(
+                    sa.update(runs)
+                    .where(runs.c.id == run_id, runs.c.host.is_(None))
+                    .values(host=node)
+                )
+            if runtime_s is not None:
+                conn.execute(
+                    sa.update(runs)
+                    .where(runs.c.id == run_id, runs.c.started_at.is_(None))
+                    .values(started_at=now - runtime_s)
+                )
+
+
 def start_job_runs(store: Store, run_ids: Sequence[int], started_at: float) -> None:
     """Record when job runs started (the first time their job is seen running)."""
     if not run_ids:

@@ -119,6 +119,19 @@ def test_job_sees_its_run_and_metrics_missing_are_reported(
     assert metrics["metrics_error"][0] == "no metrics file"
 
 
+def test_job_runs_get_their_host_and_times_from_the_scheduler(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    jobs = hl.submit("sleep 0.2\n", "h{a}", {"a": [1]}, work_dir=tmp_path / "w", store=sqlite_url)
+    done = hl.wait_jobs(jobs, timeout_s=DEADLINE_S, poll_s=0.2)
+    run = open_store(sqlite_url).get_run(int(done["run_id"][0]))
+    assert run.state == "completed"
+    assert done["node"][0]
+    assert run.host == done["node"][0]
+    assert run.started_at is not None and run.ended_at is not None
+    assert run.ended_at >= run.started_at
+
+
 def test_a_metrics_table_with_its_own_step_column_keeps_its_steps(
     tmp_path: Path, sqlite_url: str
 ) -> None:

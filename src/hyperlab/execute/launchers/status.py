@@ -76,7 +76,13 @@ def refresh(
 ) -> list[JobRecord]:
     """Poll the launchers about unfinished jobs, store the answers, finish ended runs."""
     from hyperlab.execute.launchers.submit import get_launcher
-    from hyperlab.store.jobs import finish_job_runs, list_jobs, start_job_runs, update_jobs
+    from hyperlab.store.jobs import (
+        fill_job_run_facts,
+        finish_job_runs,
+        list_jobs,
+        start_job_runs,
+        update_jobs,
+    )
     from hyperlab.store.records import RunState
 
     pending = [r for r in records if not JobState(r.state).finished]
@@ -86,6 +92,7 @@ def refresh(
     changes: list[tuple[int, dict[str, Any]]] = []
     outcomes: list[tuple[int, RunState, float]] = []
     started: list[int] = []
+    facts: list[tuple[int, str | None, float | None]] = []
     now = time.time()
     for name, group in by_launcher.items():
         chosen = launcher if launcher is not None and launcher.name == name else None
@@ -96,11 +103,15 @@ def refresh(
             changes.append((record.id, _columns(status)))
             if record.run_id is None:
                 continue
+            if status.node or status.runtime_s is not None:
+                facts.append((record.run_id, status.node, status.runtime_s))
             if status.state in _RUN_STATES:
                 outcomes.append((record.run_id, RunState(_RUN_STATES[status.state]), now))
             elif status.state is JobState.RUNNING:
                 started.append(record.run_id)
     update_jobs(store, changes)
+    if facts:
+        fill_job_run_facts(store, facts, now)
     if started:
         start_job_runs(store, started, now)
     if outcomes:
