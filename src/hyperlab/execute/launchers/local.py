@@ -12,6 +12,7 @@ Job ids are ``POOLPID_INDEX``.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -142,6 +143,16 @@ class LocalLauncher:
 
 
 _CHILDREN: list[subprocess.Popen[bytes]] = []
+
+
+@atexit.register
+def _detach_running_pools() -> None:
+    """Pools outlive the process that started them on purpose (jobs keep running when a
+    notebook closes); mark them so that ``Popen.__del__`` does not warn at exit. Once this
+    process has exited, init reaps them."""
+    for proc in _CHILDREN:
+        if proc.poll() is None:
+            proc.returncode = 0
 
 
 def _reap() -> None:
