@@ -93,6 +93,10 @@ def test_run_page_data(client: TestClient, seeded: Store) -> None:
     assert run["metrics"]["val_acc"]["count"] == 20
     child = client.get(f"/api/runs/{seeded.resolve_run('mnist/7')}").json()
     assert child["ancestors"] == [{"run_id": 1, "ref": "mnist/1", "state": "completed"}]
+    assert child["children"] == []
+    parent_children = client.get("/api/runs/1").json()["children"]
+    assert [c["run_id"] for c in parent_children] == [child["run_id"]]
+    assert parent_children[0]["fork_step"] == 9
     assert child["fork_step"] == 9
     assert child["defaulted"] == []
     files = client.get("/api/runs/1/files").json()

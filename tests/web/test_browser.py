@@ -76,6 +76,10 @@ def test_hostile_tag_renders_as_text(server: LiveServer, page: Any) -> None:
     page.wait_for_selector("#run-title .badge.tag")
     assert page.locator("#run-title .badge.tag").inner_text() == HOSTILE_TAG
     assert page.locator("pre.tail").inner_text().rstrip().endswith("all good")  # stdout tail
+    assert "mnist/7" in page.locator("#run-children").inner_text()  # the fork of run 1
+    page.locator("#run-children a").first.click()
+    page.wait_for_selector("#run-lineage a")
+    assert page.locator("#run-lineage a").first.inner_text() == "mnist/1"
     scripts = page.evaluate("[...document.scripts].map(s => s.src || s.textContent)")
     assert all("alert" not in s for s in scripts)
     assert page.dialogs == []

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from hyperlab.errors import InvalidValueError
 from hyperlab.querying.run_view import effective_params, run_dir, run_fields
 from hyperlab.store import Store
+from hyperlab.store import lineage as lineage_sql
 from hyperlab.web.jsonio import JSON, bool_arg, float_arg, id_list, int_arg
 
 PAGE_SIZE = 50
@@ -118,13 +119,14 @@ class Api:
         record = self.store.get_run(run_id)
         study = self.store.study_by_id(record.study_id)
         params, defaulted = effective_params(record, study)
-        lineage = []
-        current = record
-        seen = {record.id}
-        while current.parent_run_id is not None and current.parent_run_id not in seen:
-            current = self.store.get_run(current.parent_run_id)
-            seen.add(current.id)
-            lineage.append({"run_id": current.id, "ref": current.ref, "state": current.state})
+        with self.store.read() as conn:
+            chain = lineage_sql.ancestors(conn, run_id)[1:]  # parent, grandparent, ...
+            forks = lineage_sql.descendants(conn, run_id).children
+        lineage = [{"run_id": n.id, "ref": n.ref, "state": n.state} for n in chain]
+        children = [
+            {"run_id": n.id, "ref": n.ref, "state": n.state, "fork_step": n.fork_step}
+            for n in forks
+        ]
         return JSON(
             {
                 "run_id": record.id,
@@ -135,6 +137,7 @@ class Api:
                 "fork_step": record.fork_step,
                 "changes": record.changes,
                 "ancestors": lineage,
+                "children": children,
             }
         )
 

@@ -226,13 +226,16 @@ async function runView(id) {
   const lineage = run.ancestors.length
     ? h("ol", { id: "run-lineage" }, run.ancestors.slice().reverse().map((a) => h("li", {}, h("a", { href: "#/run/" + a.run_id }, a.ref), " ", badge(a.state))), h("li", {}, h("b", {}, run.ref), run.fork_step !== null ? " (forked at step " + run.fork_step + ")" : ""))
     : h("p", { id: "run-lineage", class: "muted" }, "No parent run.");
+  const children = run.children.length
+    ? h("ul", { id: "run-children" }, run.children.map((c) => h("li", {}, h("a", { href: "#/run/" + c.run_id }, c.ref), " ", badge(c.state), c.fork_step !== null ? " (from step " + c.fork_step + ")" : "")))
+    : h("p", { id: "run-children", class: "muted" }, "No runs continue this one.");
   show(
     h("h2", { id: "run-title" }, run.ref + " ", badge(run.state), " ", tagBadges(run.tags)),
     h("table", { id: "run-facts" }, facts.filter((k) => run[k] !== null && run[k] !== undefined && run[k] !== "").map((k) => h("tr", {}, h("th", {}, k), h("td", {}, fmt(run[k], k))))),
     h("h3", {}, "Params"), h("table", { id: "run-params" }, paramRows),
     h("h3", {}, "Metrics"), h("table", { id: "run-metrics" }, h("tr", {}, ["metric", "value", "last", "min", "max", "best step", "count"].map((c) => h("th", {}, c))), metricRows),
     h("h3", {}, "Meta"), Object.keys(run.meta).length ? h("table", { id: "run-meta" }, Object.entries(run.meta).map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", {}, fmt(v))))) : h("p", { class: "muted" }, "none"),
-    h("h3", {}, "Lineage"), lineage,
+    h("h3", {}, "Lineage"), lineage, h("h4", {}, "Continued by"), children,
     h("h3", {}, "Files"), files.files.length ? h("ul", { id: "run-files" }, files.files.map((f) => h("li", {}, f.path + " (" + f.bytes + " bytes)"))) : h("p", { class: "muted" }, "no files in " + files.run_dir),
     Object.entries(files.tails).map(([name, text]) => [h("h4", {}, name), h("pre", { class: "tail" }, text)]),
   );
