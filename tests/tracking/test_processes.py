@@ -131,6 +131,18 @@ def test_sigterm_marks_the_run_interrupted(store: Store, store_url: str) -> None
     assert store.metric_summaries(run_id)["loss"]["count"] > 0
 
 
+def test_ctrl_c_marks_the_run_interrupted(store: Store, store_url: str) -> None:
+    proc = _spawn(SIGTERMED, store_url)
+    assert proc.stdout is not None
+    run_id = int(proc.stdout.readline())
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C in a terminal sends
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    record = store.get_run(run_id)
+    assert record.state == "interrupted", err
+    assert "KeyboardInterrupt" in (record.error or "")
+
+
 UNCLOSED = textwrap.dedent(
     """
     import sys
