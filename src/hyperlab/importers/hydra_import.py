@@ -177,7 +177,7 @@ def import_hydra(
 
 
 def _params_hash(config: dict[str, Any]) -> str:
-    from hyperlab.tracking.study import params_hash
+    from hyperlab.space.hashing import params_hash
 
     return params_hash(codec.flatten(config))
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hyperlab.errors import InvalidValueError
+from hyperlab.space.hashing import flatten_params
 
 
 def to_jsonable(value: Any) -> Any:
@@ -50,22 +51,15 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def flatten(nested: Mapping[str, Any], sep: str = ".", prefix: str = "") -> dict[str, Any]:
-    """Flatten nested dicts to dotted keys; lists are kept whole, an empty dict stays ``{}``.
+def flatten(nested: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten nested dicts to dotted keys with storable values; lists are kept whole, an empty
+    dict stays ``{}`` (the same keys as :func:`hyperlab.space.hashing.flatten_params`).
 
     Raises:
-        InvalidValueError: when a key is not a string or a key is empty.
+        InvalidValueError: when a key is not a string or a key is empty, or a value cannot be
+            stored.
     """
-    flat: dict[str, Any] = {}
-    for key, value in nested.items():
-        if not isinstance(key, str) or key == "":
-            raise InvalidValueError(f"parameter names must be non-empty strings, got {key!r}")
-        full = f"{prefix}{sep}{key}" if prefix else key
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, sep, full))
-        else:
-            flat[full] = to_jsonable(value)
-    return flat
+    return {key: to_jsonable(value) for key, value in flatten_params(nested).items()}
 
 
 def project(value: Any) -> tuple[float | None, str | None]:

@@ -284,7 +284,7 @@ def create_fork(
     tags: Iterable[str] = (),
 ) -> tuple[int, int]:
     """Insert the fork described by ``plan``; returns ``(run_id, number)``."""
-    from hyperlab.tracking.study import params_hash
+    from hyperlab.space.hashing import params_hash
 
     parent = plan.parent
     fields: dict[str, Any] = {

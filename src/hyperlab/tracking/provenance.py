@@ -145,7 +145,7 @@ def enqueue_reproduction(store: Store, record: RunRecord) -> int:
     inherits no points, it is compared side by side. The original's seed is copied, so
     :func:`set_seed` gives the reproduction the same seed.
     """
-    from hyperlab.tracking.study import params_hash
+    from hyperlab.space.hashing import params_hash
 
     effective = _effective(store, record)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hyperlab.errors import InvalidValueError
+from hyperlab.space.hashing import params_hash
 from hyperlab.store import RunState, Store, StudyRecord, codec, open_store
 from hyperlab.store.ingest import Series
 from hyperlab.store.store import NewRun
@@ -453,13 +454,6 @@ _RECORD_KEYS = frozenset(
         "name",
     }
 )
-
-
-def params_hash(flat: Mapping[str, Any]) -> str:
-    """The stable content hash of a flat params dict (see :func:`hyperlab.params_hash`)."""
-    from hyperlab.space.hashing import params_hash as space_hash
-
-    return space_hash(flat)
 
 
 def study(

@@ -30,6 +30,7 @@ from hyperlab.execute.launchers.quoting import (
     fill_template,
     normalise_newlines,
 )
+from hyperlab.space.hashing import params_hash
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,8 +101,6 @@ def render_job(template: str, name: str, params: Mapping[str, Any]) -> tuple[str
     The name is filled with the raw values and must then be a valid job name; the script is
     filled with shell-quoted values and gets a ``#!/bin/bash`` line when it has none.
     """
-    from hyperlab.space import params_hash
-
     digest = params_hash(params)
     reserved = {"job_name", "hash"} & set(params)
     if reserved:
@@ -185,7 +184,7 @@ def submit(
         run_id, _ = target.store.create_run(
             target.id,
             flat_params=params,
-            params_hash=_hash(params),
+            params_hash=params_hash(params),
             state=RunState.RUNNING,
             fields={"name": job_name, "run_dir": str(job_dir), "cwd": str(job_dir)},
         )
@@ -231,12 +230,6 @@ def submit(
         )
     keys = add_jobs(target.store, rows)
     return jobs_frame(target.store, keys)
-
-
-def _hash(params: Mapping[str, Any]) -> str:
-    from hyperlab.space import params_hash
-
-    return params_hash(params)
 
 
 def _check_unique(names: Sequence[str]) -> None:
