@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from hyperlab.search.asktell import ask, tell
-from hyperlab.search.defaults import find, list_defaults, set_default
+from hyperlab.search.defaults import list_defaults, set_default
 from hyperlab.search.optimize import TrialResult, optimize
 from hyperlab.search.results import (
     best_params,
@@ -34,7 +34,6 @@ __all__ = [
     "best_params",
     "best_run",
     "config_summary",
-    "find",
     "list_defaults",
     "optimize",
     "pareto_front",

@@ -6,14 +6,13 @@ evaluates ``when`` conditions with the query language and writes the new default
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from hyperlab.errors import StateError
 from hyperlab.querying.effective import matches
 from hyperlab.querying.effective import param_condition as parse_condition
-from hyperlab.search.history import PastTrial, load_trials
-from hyperlab.store import FINISHED_STATES, RunState
+from hyperlab.search.history import load_trials
+from hyperlab.store import RunState
 
 if TYPE_CHECKING:
     from hyperlab.space.defaults import Default
@@ -72,25 +71,3 @@ def set_default(
     study.store.set_study_defaults(study.id, [d.to_dict() for d in new])
     study.refresh()
     return changed
-
-
-def find(
-    study: Study, params: Mapping[str, Any], *, states: tuple[str, ...] | None = None
-) -> list[PastTrial]:
-    """Runs of the study with the same configuration as ``params`` (effective params equal,
-    floats within a tolerance), oldest first.
-
-    Args:
-        study: The study.
-        params: A configuration (nested or flat; the study's defaults apply to it too).
-        states: Only runs in these states (default: every finished state).
-    """
-    from hyperlab.search.history import effective_params
-    from hyperlab.space.defaults import same_config
-    from hyperlab.space.hashing import flatten_params
-
-    chosen = states or tuple(s.value for s in FINISHED_STATES)
-    record = study.refresh().record
-    want = effective_params(record, flatten_params(params))
-    trials = load_trials(study.store, [record], (), states=chosen)
-    return [t for t in trials if same_config(want, t.params)]

@@ -82,10 +82,13 @@ class StudySearchMixin:
 
     def find(self, params: Mapping[str, Any]) -> list[RunRecord]:
         """Finished runs with the same configuration (equal effective params), oldest first."""
-        from hyperlab.search.defaults import find
+        from hyperlab.querying.configs import find_runs
+        from hyperlab.store import FINISHED_STATES
 
         study = self._self()
-        return study.store.get_runs([t.run_id for t in find(study, params)])
+        record = study.refresh().record
+        finished = [s.value for s in FINISHED_STATES]
+        return study.store.get_runs(find_runs(study.store, record, params, states=finished))
 
     def config_summary(self, metric: str | None = None) -> pd.DataFrame:
         """Per configuration (``seed`` ignored): mean, std, min, max and count of ``metric``."""
